@@ -1,0 +1,5 @@
+"""``python -m firewatch`` runs the CLI."""
+
+from firewatch.cli import main
+
+main()
