@@ -29,7 +29,11 @@ app = typer.Typer(
 
 #: Command modules, each with a ``register(app)`` function. Order is the order of ``--help``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "firewatch.commands.ingest",
     "firewatch.commands.georef",
+    "firewatch.commands.dashboard",
+    "firewatch.commands.incidents",
+    "firewatch.commands.detect",
 )
 
 

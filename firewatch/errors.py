@@ -18,3 +18,11 @@ class ConfigError(FirewatchError, ValueError):
 
 class StoreError(FirewatchError, RuntimeError):
     """The store (database) cannot be opened, migrated or written."""
+
+
+class StoreInputError(StoreError, ValueError):
+    """A value given to the store is invalid (unknown status, empty operator name, inconsistent fusion result)."""
+
+
+class StoreNotFound(StoreError, LookupError):
+    """The store holds no row with the given id (alert, incident)."""

@@ -19,3 +19,7 @@ class NoSafePlan(FlightPlanError, ValueError):
 
 class UploadError(FlightPlanError, RuntimeError):
     """Uploading a mission to a vehicle failed (no vehicle, timeout, rejected, read-back mismatch)."""
+
+
+class TerrainCoverageError(FlightPlanError, ValueError):
+    """The terrain model (DEM) does not cover part of the plan, so clearance cannot be checked there."""

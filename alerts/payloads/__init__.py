@@ -1,0 +1,1 @@
+"""Alert payload formats: the GeoJSON Feature inside the Standard Webhooks envelope, and CAP 1.2 XML."""

@@ -1,0 +1,185 @@
+"""The hotspot detector: candidate pass → growing-window background → contextual test → clusters → hotspots.
+
+Works on any frame following :mod:`firewatch.model` (temperature in kelvin, dims (y, x)); with 2-D ``lat``/``lon``
+coordinates the hotspots carry ground positions, footprints, areas and FRP, without them (pixel mode) only pixel
+quantities. A fire-free frame costs a strided scene statistic and one comparison pass.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+from scipy import ndimage
+
+from detection.background import background_stats, region_of_interest
+from detection.candidates import SceneStats, candidate_mask, frame_arrays, scene_stats
+from detection.clusters import ClusterMeasure, ClusterPixels, frp_kw, group_clusters, is_sun_heated_plateau, measure
+from detection.confidence import confidence_class, single_look_confidence
+from detection.config import DetectorConfig
+from detection.ground import GroundGrid
+from detection.masks import StaticMasks
+from firewatch.model import Hotspot, frame_time, stable_id, utc_now
+
+#: 8-connectivity for scipy.ndimage.label.
+_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+@dataclass
+class DetectionResult:
+    """What :func:`detect` found in one frame.
+
+    ``hotspots`` are the kept clusters; ``labels`` is an int32 (y, x) array where pixel value k ≥ 1 belongs to
+    ``hotspots[k - 1]`` (0 = no hotspot); ``rejected`` holds clusters rejected as sun-heated plateaus (with
+    ``extra["rejected"] == "sun_heated_plateau"``, not in ``labels``); ``candidate_count`` is the number of
+    candidate pixels; ``stats`` holds the scene median/MAD (K), thresholds, counts and ``timings_ms``.
+    """
+
+    hotspots: list[Hotspot]
+    labels: np.ndarray
+    candidate_count: int
+    stats: dict
+    rejected: list[Hotspot] = field(default_factory=list)
+
+
+def detect(frame: xr.Dataset, config: DetectorConfig = DetectorConfig(), *,
+           masks: StaticMasks | None = None) -> DetectionResult:
+    """Detect hotspots in one thermal frame.
+
+    ``frame``: Dataset with ``temperature`` (float32 K, dims (y, x), NaN = invalid), optional ``saturated`` (bool),
+    optional 2-D ``lat``/``lon``/``elevation`` coordinates and ``pixel_area`` (m²). ``masks``: known static heat
+    sources; hotspots inside are kept with ``masked=True`` (needs lat/lon).
+
+    Raises :class:`detection.errors.InvalidFrame` for an empty frame, a temperature not in kelvin (°C values, raw
+    counts), negative kelvin or temperatures above ``config.max_plausible_k``.
+    """
+    t_start = _time.perf_counter()
+    temperature, saturated, name = frame_arrays(frame)
+    scene = scene_stats(temperature, config, name)
+    t_scene = _time.perf_counter()
+    candidates = candidate_mask(temperature, saturated, scene, config, name)
+    t_candidates = _time.perf_counter()
+    stats = {
+        "scene_median_k": scene.median_k, "scene_mad_k": scene.mad_k, "candidate_threshold_k": scene.threshold_k,
+        "scene_sample_count": scene.sample_count, "candidate_count": 0, "no_background_count": 0,
+        "fire_pixel_count": 0, "cluster_count": 0, "rejected_plateau_count": 0, "masked_hotspot_count": 0,
+        "timings_ms": {"scene": (t_scene - t_start) * 1e3, "candidates": (t_candidates - t_scene) * 1e3},
+    }
+    if candidates is None:
+        stats["timings_ms"]["total"] = (_time.perf_counter() - t_start) * 1e3
+        return DetectionResult([], np.zeros(temperature.shape, dtype=np.int32), 0, stats)
+    return _detect_candidates(frame, temperature, saturated, candidates, scene, config, masks, stats, t_start)
+
+
+def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np.ndarray | None,
+                       candidates: np.ndarray, scene: SceneStats, config: DetectorConfig,
+                       masks: StaticMasks | None, stats: dict, t_start: float) -> DetectionResult:
+    """Background, contextual test, clustering and hotspot building for a frame with candidates."""
+    t0 = _time.perf_counter()
+    grid = GroundGrid.from_frame(frame)
+    excluded = None
+    if masks is not None and grid is not None:
+        rows, cols = np.nonzero(candidates)
+        rs, cs = region_of_interest(rows, cols, temperature.shape, config.window_sizes_px[-1] // 2)
+        excluded = np.zeros(temperature.shape, dtype=bool)
+        excluded[rs, cs] = masks.contains(grid.lon[rs, cs], grid.lat[rs, cs])
+    background = background_stats(temperature, candidates, saturated, excluded, config)
+    t1 = _time.perf_counter()
+
+    rows, cols = background.rows, background.cols
+    cand_t = temperature[rows, cols].astype(np.float64)
+    cand_sat = saturated[rows, cols] if saturated is not None else np.zeros(rows.size, dtype=bool)
+    has_bg = background.window_px > 0
+    excess = cand_t - background.mean_k
+    needed = np.maximum(config.context_k_mad * np.maximum(background.mad_k, config.mad_floor_k),
+                        config.context_min_excess_k)
+    contextual = has_bg & (excess > needed)
+    absolute = cand_sat | (cand_t > config.certain_fire_k)
+    fire = contextual | absolute
+    stats["candidate_count"] = int(rows.size)
+    stats["no_background_count"] = int((~has_bg).sum())
+    stats["fire_pixel_count"] = int(fire.sum())
+
+    fire_mask = np.zeros(temperature.shape, dtype=bool)
+    fire_mask[rows[fire], cols[fire]] = True
+    labels, count = ndimage.label(fire_mask, structure=_EIGHT_CONNECTED)
+    stats["cluster_count"] = int(count)
+    hotspots: list[Hotspot] = []
+    rejected: list[Hotspot] = []
+    if count:
+        f_rows, f_cols = rows[fire], cols[fire]
+        groups = group_clusters(f_rows, f_cols, labels[f_rows, f_cols], cand_t[fire], background.mean_k[fire],
+                                background.mad_k[fire], cand_sat[fire])
+        scene_bg = _scene_background(temperature, scene, config)
+        frame_min = float(np.fmin.reduce(temperature, axis=None))
+        lut = np.zeros(count + 1, dtype=np.int32)
+        for group in groups:
+            m = measure(group, scene_bg, frame_min, config)
+            plateau = is_sun_heated_plateau(m, config)
+            index = len(hotspots) + 1
+            frame_id = frame.attrs.get("frame_id", "")
+            hotspot_id = stable_id(frame_id, "rejected", group.label) if plateau else stable_id(frame_id, index)
+            hotspot = _hotspot(frame, group, m, grid, masks, config, hotspot_id)
+            if plateau:
+                hotspot.extra["rejected"] = "sun_heated_plateau"
+                rejected.append(hotspot)
+            else:
+                hotspot.extra["label"] = index
+                lut[group.label] = index
+                hotspots.append(hotspot)
+        labels = lut[labels]
+    stats["rejected_plateau_count"] = len(rejected)
+    stats["masked_hotspot_count"] = sum(h.masked for h in hotspots)
+    t2 = _time.perf_counter()
+    stats["timings_ms"].update(background=(t1 - t0) * 1e3, clusters=(t2 - t1) * 1e3,
+                               total=(t2 - t_start) * 1e3)
+    return DetectionResult(hotspots, labels.astype(np.int32, copy=False), int(rows.size), stats, rejected)
+
+
+def _scene_background(temperature: np.ndarray, scene: SceneStats, config: DetectorConfig) -> float | None:
+    """Median of the strided subsample's non-candidate pixels (K), or None when every sampled pixel is hot."""
+    sample = temperature[::config.scene_stride_px, ::config.scene_stride_px]
+    sample = sample[sample <= np.float32(scene.threshold_k)]
+    return float(np.median(sample)) if sample.size else None
+
+
+def _hotspot(frame: xr.Dataset, group: ClusterPixels, m: ClusterMeasure, grid: GroundGrid | None,
+             masks: StaticMasks | None, config: DetectorConfig, hotspot_id: str) -> Hotspot:
+    """Build the :class:`Hotspot` of one measured cluster (ground fields when ``grid`` is given)."""
+    saturated_any = m.saturated_fraction > 0
+    confidence = single_look_confidence(max_temp_k=m.max_temp_k, z_score=m.peak_z, excess_k=m.peak_excess_k,
+                                        pixel_count=m.pixel_count, saturated=saturated_any, config=config)
+    when = frame_time(frame)
+    extra: dict = {"background_source": m.background_source, "peak_z": round(m.peak_z, 3),
+                   "core_pixel_count": m.core_pixel_count, "flatness": round(m.flatness, 4)}
+    if when is None:
+        when = utc_now()
+        extra["time_source"] = "detection"
+    lat = lon = elevation = area = footprint = uncertainty = None
+    frp = None
+    method = "none"
+    if grid is not None:
+        lon, lat, elevation = grid.at(m.row, m.col, group.rows, group.cols, m.weights)
+        footprint = grid.footprint(group.rows, group.cols)
+        area = grid.area_m2(group.rows, group.cols, footprint)
+        frp = frp_kw(group, m.background_k, grid.pixel_area_m2, config)
+        method = grid.method
+        uncertainty = grid.uncertainty_m if grid.uncertainty_m is not None else \
+            grid.pixel_size_m(group.rows, group.cols)
+    mask_name = masks.mask_for(lon, lat) if masks is not None and lon is not None and lat is not None else None
+    return Hotspot(
+        hotspot_id=hotspot_id, frame_id=str(frame.attrs.get("frame_id", "")),
+        source_id=str(frame.attrs.get("source_id", "")), source_kind=str(frame.attrs.get("source_kind", "")),
+        time=when, row=m.row, col=m.col, bbox_px=m.bbox_px, pixel_count=m.pixel_count, max_temp_k=m.max_temp_k,
+        mean_temp_k=m.mean_temp_k, background_temp_k=m.background_k, background_mad_k=m.background_mad_k,
+        saturated_fraction=m.saturated_fraction, frp_kw=frp,
+        frp_lower_bound=saturated_any or m.background_source == "frame_minimum",
+        confidence=round(confidence, 4), confidence_class=confidence_class(confidence, config),
+        lat=lat, lon=lon, elevation_m=elevation, area_m2=area, footprint=footprint,
+        location_uncertainty_m=uncertainty, location_method=method if method in _METHODS else "none",
+        masked=mask_name is not None, mask_name=mask_name, extra=extra)
+
+
+_METHODS = ("dem", "flat", "triangulation", "satellite", "none")

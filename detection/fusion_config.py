@@ -1,0 +1,71 @@
+"""Tunables of incident fusion (:mod:`detection.incidents`), as data, each with the reason for its default.
+
+Distances are metres on the ground, times seconds. The lead composes :class:`FusionConfig` into
+``firewatch/config.py`` (section ``[fusion]``).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class FusionConfig(BaseModel):
+    """How hotspots fuse into incidents and how incidents move through their states."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # --- where: the fusion radius ---------------------------------------------------------------------------------
+    #: A hotspot joins an incident whose perimeter lies within radius_factor × the worse of the two 1-σ location
+    #: uncertainties: 3σ holds 99.7 % of a normal location error, so two looks at one fire nearly always fuse.
+    radius_factor: float = Field(3.0, gt=0)
+    #: Floor of the radius. DESIGN.md §4: at 120 m above ground 1° of pitch error moves a drone fix 8 m at 30°
+    #: depression and 31 m at 15°; 30 m keeps one fire from splitting when a reported σ is optimistic.
+    min_radius_m: float = Field(30.0, gt=0)
+    #: Cap of the radius. A VIIRS I-band pixel is 375 m at nadir and ~800 m at the scan edge (Schroeder et al.
+    #: 2014); 1500 m still fuses satellite detections of one fire but stops a chain of pixels merging separate fires.
+    max_radius_m: float = Field(1500.0, gt=0)
+    #: 1-σ location uncertainty assumed for a hotspot that reports none: the same 30 m as the floor (the worst
+    #: drone case of the error budget above); also the radius of the circle that stands in for a missing footprint.
+    default_location_uncertainty_m: float = Field(30.0, gt=0)
+
+    # --- when: confirmation ---------------------------------------------------------------------------------------
+    #: Distinct looks (frames) needed to confirm: persistence over ≥ 2 looks at the same ground removed about half
+    #: of the false positives in published airborne work (DESIGN.md §4).
+    confirm_min_looks: int = Field(2, ge=2)
+    #: Distinct sources (source_id) that confirm at once: two independent sensors agreeing on one spot.
+    confirm_min_sources: int = Field(2, ge=2)
+    #: One look confirms only a high-confidence cluster at least this large: 3×3 pixels is the smallest resolved
+    #: fire whose centre pixel is not a PSF mixture (the detector's resolved-plateau rule uses the same size) ...
+    single_look_min_pixels: int = Field(9, ge=1)
+    #: ... with at least this fraction of its pixels pinned at the sensor ceiling (≥ 135 °C even in high gain,
+    #: DESIGN.md §4: no sun reaches it); one in ten rules out a lone hot or stuck pixel.
+    single_look_min_saturated_fraction: float = Field(0.1, gt=0, le=1)
+
+    # --- state timeline -------------------------------------------------------------------------------------------
+    #: A candidate seen once and not again within 30 min is closed unconfirmed: a drone sortie revisits its ground
+    #: within minutes and a tower camera rescans its sector every few minutes, so 30 min means the first look was
+    #: transient (glint, vehicle, noise).
+    candidate_expiry_s: float = Field(1800.0, gt=0)
+    #: A confirmed/active incident with no hotspot for 30 min turns quiet (the same revisit argument).
+    quiet_after_s: float = Field(1800.0, gt=0)
+    #: ... and closes 6 h after its last hotspot: several sorties and hundreds of tower scans found nothing.
+    close_after_s: float = Field(21600.0, gt=0)
+    #: A new hotspot within the radius of a quiet incident, or of a confirmed incident closed less than 24 h ago,
+    #: re-opens it (reignited): holdover fires commonly rekindle with the next afternoon's heating and wind.
+    reignite_window_s: float = Field(86400.0, gt=0)
+
+    # --- escalation -----------------------------------------------------------------------------------------------
+    #: Escalate when the area or the FRP has at least doubled since the last confirmation/escalation: both vary by
+    #: tens of percent between looks with viewing geometry and sub-pixel mixing, so a factor 2 reports real growth
+    #: without an alert storm from noise. A new source seeing a confirmed incident also escalates.
+    escalate_area_factor: float = Field(2.0, gt=1)
+    escalate_frp_factor: float = Field(2.0, gt=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FusionConfig":
+        if self.min_radius_m > self.max_radius_m:
+            raise ValueError(f"fusion: min_radius_m ({self.min_radius_m}) exceeds max_radius_m ({self.max_radius_m})")
+        if self.close_after_s <= self.quiet_after_s:
+            raise ValueError(f"fusion: close_after_s ({self.close_after_s}) must be longer than quiet_after_s "
+                             f"({self.quiet_after_s}): an incident turns quiet before it closes")
+        return self

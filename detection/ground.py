@@ -1,0 +1,176 @@
+"""Ground quantities of a cluster on a georeferenced frame: point, footprint, area, location uncertainty.
+
+A georeferenced frame carries 2-D ``lat``/``lon`` (WGS 84 degrees) and ``elevation`` (m AMSL) at pixel centres —
+pixel (row, col) centre is at integer (row, col) — and a ``pixel_area`` variable (m²), NaN where the pixel sees sky.
+Pixel corners sit at half-integer (row ± 0.5, col ± 0.5); their ground position is the mean of the four surrounding
+centres, linearly extrapolated at the frame border, so neighbouring pixels share corners exactly and the cluster's
+footprint is the union of its pixel quads (shapely).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+import xarray as xr
+from pyproj import Geod
+from shapely.geometry import mapping
+from shapely.geometry.polygon import orient
+
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass
+class GroundGrid:
+    """The georeferencing of one frame: (y, x) arrays of lon, lat (degrees), elevation (m AMSL) and pixel area (m²).
+
+    ``elevation_m`` and ``pixel_area_m2`` are None when the frame lacks them. ``method`` and ``uncertainty_m`` come
+    from ``frame.attrs["georef"]`` (dict or JSON string) when present.
+    """
+
+    lon: np.ndarray
+    lat: np.ndarray
+    elevation_m: np.ndarray | None
+    pixel_area_m2: np.ndarray | None
+    method: str
+    uncertainty_m: float | None
+    _padded: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_frame(cls, frame: xr.Dataset) -> "GroundGrid | None":
+        """The frame's ground grid, or None when it has no 2-D ``lat``/``lon`` (pure pixel mode)."""
+        variables = frame.variables
+        if "lat" not in variables or "lon" not in variables:
+            return None
+        lon = np.asarray(variables["lon"].values, dtype=np.float64)
+        lat = np.asarray(variables["lat"].values, dtype=np.float64)
+        shape = variables["temperature"].shape
+        if lon.shape != shape or lat.shape != shape:
+            return None
+        elevation = _optional(variables, "elevation", shape)
+        area = _optional(variables, "pixel_area", shape)
+        georef = frame.attrs.get("georef") or {}
+        if isinstance(georef, str):
+            try:
+                georef = json.loads(georef)
+            except json.JSONDecodeError:
+                georef = {}
+        method = str(georef.get("method") or "none") if isinstance(georef, dict) else "none"
+        uncertainty = None
+        if isinstance(georef, dict):
+            for key in ("location_uncertainty_m", "uncertainty_m"):
+                value = georef.get(key)
+                if isinstance(value, (int, float)) and math.isfinite(value):
+                    uncertainty = float(value)
+                    break
+        return cls(lon=lon, lat=lat, elevation_m=elevation, pixel_area_m2=area, method=method,
+                   uncertainty_m=uncertainty)
+
+    def at(self, row: float, col: float, rows: np.ndarray, cols: np.ndarray,
+           weights: np.ndarray) -> tuple[float | None, float | None, float | None]:
+        """(lon, lat, elevation) at the fractional pixel position (row, col).
+
+        Bilinear interpolation of the 2-D coordinates from the four surrounding pixel centres; when one of them is
+        NaN (sky) the ``weights``-weighted mean over the cluster pixels ``rows, cols`` with finite coordinates is used
+        (the same point when lon/lat are locally linear in row/col). None where nothing is finite.
+        """
+        grids = [self.lon, self.lat, self.elevation_m]
+        out: list[float | None] = []
+        height, width = self.lon.shape
+        r0 = int(min(max(math.floor(row), 0), height - 1))
+        c0 = int(min(max(math.floor(col), 0), width - 1))
+        r1, c1 = min(r0 + 1, height - 1), min(c0 + 1, width - 1)
+        fr, fc = row - r0, col - c0
+        for grid in grids:
+            if grid is None:
+                out.append(None)
+                continue
+            corners = np.array([grid[r0, c0], grid[r0, c1], grid[r1, c0], grid[r1, c1]])
+            if np.all(np.isfinite(corners)):
+                top = corners[0] * (1 - fc) + corners[1] * fc
+                bottom = corners[2] * (1 - fc) + corners[3] * fc
+                out.append(float(top * (1 - fr) + bottom * fr))
+                continue
+            values = grid[rows, cols]
+            finite = np.isfinite(values)
+            if not finite.any():
+                out.append(None)
+                continue
+            w = weights[finite]
+            out.append(float(np.sum(values[finite] * w) / np.sum(w)) if w.sum() > 0 else float(values[finite].mean()))
+        return out[0], out[1], out[2]
+
+    def footprint(self, rows: np.ndarray, cols: np.ndarray) -> dict | None:
+        """GeoJSON Polygon/MultiPolygon (lon, lat; exterior rings counter-clockwise, RFC 7946) of the union of the
+        ground quads of pixels ``rows, cols``; pixels with a corner in the sky are left out; None if none remains."""
+        r0, r1 = int(rows.min()), int(rows.max())
+        c0, c1 = int(cols.min()), int(cols.max())
+        lon_c = self._corners(self.lon, "lon", r0, r1, c0, c1)
+        lat_c = self._corners(self.lat, "lat", r0, r1, c0, c1)
+        lr, lc = rows - r0, cols - c0
+        ring_r = np.stack([lr, lr, lr + 1, lr + 1], axis=1)
+        ring_c = np.stack([lc, lc + 1, lc + 1, lc], axis=1)
+        coords = np.stack([lon_c[ring_r, ring_c], lat_c[ring_r, ring_c]], axis=-1)  # (n, 4, 2)
+        keep = np.all(np.isfinite(coords), axis=(1, 2))
+        if not keep.any():
+            return None
+        quads = shapely.polygons(coords[keep])
+        union = shapely.union_all(shapely.make_valid(quads))
+        polygons = [g for g in getattr(union, "geoms", [union]) if g.geom_type == "Polygon" and not g.is_empty]
+        if not polygons:
+            return None
+        polygons = [orient(p, sign=1.0) for p in polygons]
+        geometry = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+        return mapping(geometry)
+
+    def pixel_size_m(self, rows: np.ndarray, cols: np.ndarray) -> float | None:
+        """Mean ground size (m) of one pixel over ``rows, cols``: √(pixel area), or the geodesic distance between
+        neighbouring pixel centres when the frame has no pixel area."""
+        if self.pixel_area_m2 is not None:
+            area = self.pixel_area_m2[rows, cols]
+            area = area[np.isfinite(area)]
+            if area.size:
+                return float(math.sqrt(area.mean()))
+        height, width = self.lon.shape
+        r, c = int(rows[0]), int(cols[0])
+        r2 = r + 1 if r + 1 < height else r - 1
+        c2 = c + 1 if c + 1 < width else c - 1
+        if r2 < 0 or c2 < 0:
+            return None
+        _, _, d_row = _GEOD.inv(self.lon[r, c], self.lat[r, c], self.lon[r2, c], self.lat[r2, c])
+        _, _, d_col = _GEOD.inv(self.lon[r, c], self.lat[r, c], self.lon[r, c2], self.lat[r, c2])
+        size = math.sqrt(abs(d_row * d_col))
+        return size if math.isfinite(size) else None
+
+    def area_m2(self, rows: np.ndarray, cols: np.ndarray, footprint: dict | None) -> float | None:
+        """Σ pixel area (m²) of the pixels, or the geodesic area of the footprint when there is no pixel area."""
+        if self.pixel_area_m2 is not None:
+            area = self.pixel_area_m2[rows, cols]
+            area = area[np.isfinite(area)]
+            return float(area.sum()) if area.size else None
+        if footprint is None:
+            return None
+        area, _ = _GEOD.geometry_area_perimeter(shapely.geometry.shape(footprint))
+        return abs(float(area))
+
+    def _corners(self, grid: np.ndarray, key: str, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """Corner positions (rows r0..r1+1, cols c0..c1+1) of the pixels in the box, shape (r1−r0+2, c1−c0+2)."""
+        padded = self._padded.get(key)
+        if padded is None:
+            # 'odd' reflection: pad value = 2·edge − inner neighbour, i.e. linear extrapolation by one pixel.
+            padded = np.pad(grid, 1, mode="reflect", reflect_type="odd") if min(grid.shape) > 1 else \
+                np.pad(grid, 1, mode="edge")
+            self._padded[key] = padded
+        p = padded
+        return 0.25 * (p[r0:r1 + 2, c0:c1 + 2] + p[r0 + 1:r1 + 3, c0:c1 + 2]
+                       + p[r0:r1 + 2, c0 + 1:c1 + 3] + p[r0 + 1:r1 + 3, c0 + 1:c1 + 3])
+
+
+def _optional(variables, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    if name not in variables:
+        return None
+    values = np.asarray(variables[name].values, dtype=np.float64)
+    return values if values.shape == shape else None

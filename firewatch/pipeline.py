@@ -1,0 +1,236 @@
+"""The flow, one frame at a time: read → georeference → detect → fuse → alerts outbox → store.
+
+Each arrow is a plain function call of the package that owns it (DESIGN.md §1); this module only wires them and
+decides what happens to a bad frame: it is **quarantined** (a ``frames`` row with status ``quarantined`` and the
+reason, the file moved aside in watch mode) and the pipeline goes on. Nothing accepted is ever lost: a frame's
+hotspots, incident changes and alerts are written in one transaction (:meth:`Store.apply_frame_result`).
+
+Frames are identified by the SHA-256 of their bytes, so a file is processed once even across restarts and renames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time as _time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, Literal
+
+import xarray as xr
+
+from alerts.events import alerts_for_transitions
+from detection import detect
+from detection.errors import DetectionError
+from detection.incidents import FusionResult, Transition, advance_time, fuse_hotspots, history_rows
+from detection.masks import StaticMasks
+from firewatch.config import FirewatchConfig
+from firewatch.model import Incident, frame_time, utc_now
+from firewatch.store import Store
+from ingest.errors import IngestError, MissingMetadata, TerrainError
+from ingest.georef import frame_footprint, georeference
+from ingest.readers import read_frame, read_metadata
+from ingest.terrain import Terrain
+
+log = logging.getLogger(__name__)
+
+#: File name endings the pipeline treats as frames when given a folder (the readers choose by signature; these
+#: only keep sidecars, notes and partial uploads out of the scan).
+FRAME_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg")
+#: Partial uploads: ignored until renamed (atomic move) to their final name.
+PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".filepart")
+
+Status = Literal["accepted", "quarantined", "skipped"]
+
+
+@dataclass
+class FrameOutcome:
+    """What happened to one file. ``reason`` explains a quarantine; ``timings_s`` per stage."""
+
+    path: Path
+    status: Status
+    frame_id: str | None = None
+    reason: str | None = None
+    hotspot_count: int = 0
+    transitions: list[Transition] = field(default_factory=list)
+    alert_count: int = 0
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        """One log line for this outcome (operators read these in `firewatch watch`)."""
+        if self.status == "accepted":
+            events = ", ".join(f"{t.incident_id} {t.kind}" for t in self.transitions if t.kind != "updated")
+            total_ms = 1000.0 * sum(self.timings_s.values())
+            return (f"accepted {self.path.name} ({self.frame_id}): {self.hotspot_count} hotspot(s)"
+                    f"{'; ' + events if events else ''}{f'; {self.alert_count} alert(s)' if self.alert_count else ''}"
+                    f" [{total_ms:.0f} ms]")
+        if self.status == "skipped":
+            return f"skipped {self.path.name}: already processed ({self.frame_id or 'same content'})"
+        return f"QUARANTINED {self.path.name}: {self.reason}"
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes (the frame's identity in the store)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_masks(files: Iterable[Path]) -> StaticMasks | None:
+    """All accepted static heat-source masks merged into one :class:`StaticMasks` (None when there are none)."""
+    names: list[str] = []
+    geometries: list = []
+    for path in files:
+        masks = StaticMasks.from_geojson(path)
+        names.extend(masks.names)
+        geometries.extend(masks.geometries)
+    return StaticMasks(names=tuple(names), geometries=tuple(geometries)) if names else None
+
+
+def frame_meta(frame: xr.Dataset, footprint: dict | None) -> dict:
+    """The ``frames`` row of an accepted frame."""
+    return {
+        "frame_id": frame.attrs["frame_id"], "content_sha256": frame.attrs.get("content_sha256"),
+        "path": frame.attrs.get("path"), "source_id": frame.attrs.get("source_id"),
+        "source_kind": frame.attrs.get("source_kind"), "time": frame.attrs.get("time") or None,
+        "width_px": int(frame.sizes["x"]), "height_px": int(frame.sizes["y"]), "footprint": footprint,
+        "camera": frame.attrs.get("camera") or None, "pose": frame.attrs.get("pose") or None,
+    }
+
+
+class Pipeline:
+    """Runs frames through the flow into one store. Holds what is loaded once: terrain, masks, configuration.
+
+    ``units`` is the readers' unit choice for radiometric TIFFs (``auto``, ``C``, ``K``, ``cK``).
+    ``on_alerts`` is called after a frame stored new alerts (the watch loop wakes its delivery worker with it).
+    """
+
+    def __init__(self, config: FirewatchConfig, store: Store, *, terrain: Terrain | None = None,
+                 units: str = "auto", on_alerts: Callable[[], None] | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.units = units
+        self.on_alerts = on_alerts
+        if terrain is None and config.terrain.dem is not None:
+            terrain = Terrain.from_geotiff(config.terrain.dem)
+        if terrain is None and config.terrain.ground_elevation_m is not None:
+            terrain = Terrain.flat(config.terrain.ground_elevation_m)
+        self.terrain = terrain
+        self.masks = load_masks(config.masks.files)
+
+    # ------------------------------------------------------------------------------------------- one frame
+    def process(self, path: str | Path, *, content_sha256: str | None = None) -> FrameOutcome:
+        """Process one file. Never raises for bad input: the outcome says accepted, skipped or quarantined."""
+        path = Path(path)
+        timings: dict[str, float] = {}
+        started = _time.perf_counter()
+        try:
+            sha = content_sha256 or file_sha256(path)
+        except OSError as exc:
+            return self._quarantine(path, None, f"cannot read the file: {exc}")
+        if self.store.has_frame(sha):
+            return FrameOutcome(path, "skipped")
+        try:
+            frame = read_frame(path, units=self.units)
+        except IngestError as exc:
+            return self._quarantine(path, sha, str(exc))
+        timings["read"] = _time.perf_counter() - started
+
+        t0 = _time.perf_counter()
+        footprint = None
+        if self.terrain is not None and frame.attrs.get("pose"):
+            try:
+                frame = georeference(frame, self.terrain, partial_ok=True)
+                footprint = frame_footprint(frame, self.terrain)
+            except (MissingMetadata, TerrainError) as exc:
+                # The temperatures are still good: detect in pixel space, store hotspots unlocated, say why.
+                log.warning("%s: not georeferenced (%s); hotspots will have pixel positions only", path, exc)
+        timings["georef"] = _time.perf_counter() - t0
+
+        t0 = _time.perf_counter()
+        try:
+            result = detect(frame, self.config.detection, masks=self.masks)
+        except DetectionError as exc:
+            return self._quarantine(path, sha, str(exc), frame=frame)
+        timings["detect"] = _time.perf_counter() - t0
+
+        t0 = _time.perf_counter()
+        now = frame_time(frame) or utc_now()
+        fusion = fuse_hotspots(result.hotspots, self._open_incidents(now), config=self.config.fusion, now=now)
+        alerts = self._alerts(fusion.transitions, fusion.incidents, now)
+        timings["fuse"] = _time.perf_counter() - t0
+
+        t0 = _time.perf_counter()
+        self.store.apply_frame_result(frame_meta(frame, footprint), result.hotspots, fusion, alerts)
+        timings["store"] = _time.perf_counter() - t0
+        if alerts and self.on_alerts is not None:
+            self.on_alerts()
+        return FrameOutcome(path, "accepted", frame_id=frame.attrs["frame_id"], hotspot_count=len(result.hotspots),
+                            transitions=list(fusion.transitions), alert_count=len(alerts), timings_s=timings)
+
+    def tick(self, now: datetime | None = None) -> list[Transition]:
+        """Advance incident states to ``now`` (quiet, closed, expired candidates) and store the changes."""
+        now = now or utc_now()
+        changed, transitions = advance_time(self._open_incidents(now), now, config=self.config.fusion)
+        if transitions:
+            alerts = self._alerts(transitions, changed, now)
+            self.store.apply_transitions(changed, transitions, history_rows(changed, transitions), alerts)
+            if alerts and self.on_alerts is not None:
+                self.on_alerts()
+        return transitions
+
+    # ------------------------------------------------------------------------------------------- helpers
+    def _open_incidents(self, now: datetime) -> list[Incident]:
+        return self.store.open_incidents(reignite_window_s=self.config.fusion.reignite_window_s, now=now)
+
+    def _alerts(self, transitions: list[Transition], incidents: list[Incident], now: datetime) -> list[dict]:
+        alerts_config = self.config.alerts
+        return alerts_for_transitions(transitions, {inc.incident_id: inc for inc in incidents},
+                                      policy=alerts_config.policy, endpoints=alerts_config.endpoints, now=now,
+                                      cap=alerts_config.cap)
+
+    def _quarantine(self, path: Path, sha: str | None, reason: str, *, frame: xr.Dataset | None = None
+                    ) -> FrameOutcome:
+        meta = {"content_sha256": sha, "path": str(path)}
+        if frame is not None:
+            meta = frame_meta(frame, None)
+        frame_id = self.store.record_quarantine(meta, reason)
+        log.warning("quarantined %s: %s", path, reason)
+        return FrameOutcome(path, "quarantined", frame_id=frame_id, reason=reason)
+
+
+# ----------------------------------------------------------------------------------------------- batches
+def is_frame_candidate(path: Path) -> bool:
+    """True for a file that may be a frame: not hidden, not partial, not a sidecar, a frame-like suffix."""
+    name = path.name.lower()
+    if name.startswith(".") or name.endswith(PARTIAL_SUFFIXES):
+        return False
+    return name.endswith(FRAME_SUFFIXES)
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files and folders (recursively) → frame files, in acquisition-time order when the metadata says it.
+
+    Fusion windows are in time, so frames from several sources are interleaved by their timestamps; files without
+    a readable time keep their name order after the timed ones.
+    """
+    files: list[Path] = []
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            files.extend(p for p in sorted(item.rglob("*")) if p.is_file() and is_frame_candidate(p)
+                         and "quarantine" not in p.relative_to(item).parts)
+        else:
+            files.append(item)
+    return sorted(files, key=_time_key)
+
+
+def _time_key(path: Path) -> tuple[int, str, str]:
+    try:
+        value = read_metadata(path).get("time") or ""
+    except (IngestError, OSError):
+        value = ""
+    return (0 if value else 1, str(value), str(path))

@@ -1,0 +1,168 @@
+"""Viewing geometry for the renderer: pixel rays cast onto the terrain grid and ground points projected to pixels.
+
+Model (shared with the truth in :mod:`firewatch.scenario.truth`, written independently there):
+
+* a pixel's ray leaves the camera along ``R @ camera.pixel_to_ray(row, col)`` in the camera's local east-north-up
+  tangent frame (``R`` from :func:`ingest.pose.camera_to_enu`);
+* the horizontal offset ``(e, n)`` of a ray point is mapped to the ground by the geodesic from the camera with
+  azimuth ``atan2(e, n)`` and length ``hypot(e, n)`` (tangent plane vs. geodesic differ by d³/3R² < 1 cm at 15 km);
+* earth curvature with atmospheric refraction: the ray's height above the surface gains ``(1 − k)·d²/(2R)`` at
+  horizontal distance ``d``, ``R = 6371 km``, ``k = 0.13`` (the geodetic-levelling coefficient of refraction,
+  Gauss; used by GIS viewshed tools such as GDAL's ``gdal_viewshed``).
+
+For speed the renderer replaces the exact geodesic + projection (pyproj) by a cubic polynomial fitted per camera
+(residual reported by :attr:`ViewGeometry.mapping_residual_m`, micrometres to millimetres over the scene) and samples
+the DEM grid bilinearly; the rays are marched with steps that are safe for the grid's steepest slope and refined by
+bisection.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pyproj import Geod, Transformer
+
+from firewatch.scenario.terrain import Terrain
+from ingest.camera import Camera
+from ingest.pose import Pose
+
+EARTH_RADIUS_M = 6371000.0
+REFRACTION_K = 0.13
+#: Curvature term: height gain of the ray over the surface per squared horizontal metre.
+CURVATURE_PER_M = (1.0 - REFRACTION_K) / (2.0 * EARTH_RADIUS_M)
+GEOD = Geod(ellps="WGS84")
+_POLY_DEGREE = 3
+#: Smallest march step as a fraction of the distance travelled (and at least 5 cm): a smooth ridge whose top pokes
+#: less than ~κ·(step/2)²/2 (a few cm for this terrain's curvature κ ≲ 3e-3 m⁻¹) above a grazing ray may be skipped.
+_MIN_STEP_FRACTION = 1.5e-3
+_MIN_STEP_M = 0.05
+_BISECTION_TOLERANCE_M = 1e-4
+
+
+class ViewGeometry:
+    """Ray casting and projection for one camera at one pose over ``terrain``."""
+
+    def __init__(self, camera: Camera, pose: Pose, terrain: Terrain) -> None:
+        self.camera = camera
+        self.pose = pose
+        self.terrain = terrain
+        self.rotation = pose.rotation()
+        self._to_scene = Transformer.from_crs("EPSG:4326", terrain.crs, always_xy=True)
+        self._to_lonlat = Transformer.from_crs(terrain.crs, "EPSG:4326", always_xy=True)
+        self.camera_xy = self._to_scene.transform(pose.lon_deg, pose.lat_deg)
+        self.z_m = pose.alt_amsl_m
+        self._fit_mapping()
+        self.max_slope = terrain.max_slope()
+
+    # ------------------------------------------------------------------ local tangent plane → scene CRS
+    def _exact_scene_xy(self, e: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        azimuth = np.degrees(np.arctan2(e, n))
+        distance = np.hypot(e, n)
+        lon, lat, _ = GEOD.fwd(np.full(e.shape, self.pose.lon_deg), np.full(e.shape, self.pose.lat_deg),
+                               azimuth, distance)
+        return self._to_scene.transform(lon, lat)
+
+    def _fit_mapping(self) -> None:
+        w, s, e, n = self.terrain.domain
+        cx, cy = self.camera_xy
+        reach = max(math.hypot(x - cx, y - cy) for x in (w, e) for y in (s, n)) + 100.0
+        self._scale = reach
+        radius = np.linspace(0.0, reach, 25)
+        azimuth = np.linspace(0.0, 2.0 * math.pi, 48, endpoint=False)
+        rr, aa = np.meshgrid(radius, azimuth)
+        ee, nn = (rr * np.sin(aa)).ravel(), (rr * np.cos(aa)).ravel()
+        x, y = self._exact_scene_xy(ee, nn)
+        basis = self._basis(ee, nn)
+        self._coef_x, *_ = np.linalg.lstsq(basis, np.asarray(x) - cx, rcond=None)
+        self._coef_y, *_ = np.linalg.lstsq(basis, np.asarray(y) - cy, rcond=None)
+        fx, fy = basis @ self._coef_x + cx, basis @ self._coef_y + cy
+        self.mapping_residual_m = float(np.max(np.hypot(fx - x, fy - y)))
+
+    def _basis(self, e: np.ndarray, n: np.ndarray) -> np.ndarray:
+        u, v = e / self._scale, n / self._scale
+        return np.stack([u**i * v**j for i in range(_POLY_DEGREE + 1) for j in range(_POLY_DEGREE + 1 - i)], axis=-1)
+
+    def scene_xy(self, e: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scene-CRS ``(x, y)`` of tangent-plane offsets ``(e, n)`` (metres east, north of the camera)."""
+        basis = self._basis(e, n)
+        return basis @ self._coef_x + self.camera_xy[0], basis @ self._coef_y + self.camera_xy[1]
+
+    # ------------------------------------------------------------------ rays
+    def rays_enu(self, rows, cols) -> np.ndarray:
+        """Unit ENU directions (``N × 3``) of the (flattened) pixel positions ``rows``, ``cols``."""
+        rays = self.camera.pixel_to_ray(np.ravel(rows), np.ravel(cols))
+        return rays @ self.rotation.T
+
+    def _height_gap(self, direction: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Ray height above the terrain grid at slant distance ``t`` (NaN outside the terrain)."""
+        e, n, u = direction[:, 0] * t, direction[:, 1] * t, direction[:, 2] * t
+        x, y = self.scene_xy(e, n)
+        return self.z_m + u + CURVATURE_PER_M * (e * e + n * n) - self.terrain.sample(x, y)
+
+    def cast(self, rows, cols) -> dict[str, np.ndarray]:
+        """Cast the pixels' rays; returns flat arrays ``t`` (slant distance, m), ``x``, ``y`` (scene CRS), ``z``
+        (m AMSL), ``direction`` (ENU unit vectors); ``t`` and the ground values are NaN for sky."""
+        direction = self.rays_enu(rows, cols)
+        count = direction.shape[0]
+        lo = np.zeros(count)
+        hi = np.full(count, np.nan)
+        horizontal = np.hypot(direction[:, 0], direction[:, 1])
+        descent = self.max_slope * horizontal - direction[:, 2]
+        active = np.flatnonzero(descent > 1e-9)
+        t = np.zeros(active.size)
+        gap = self._height_gap(direction[active], t)
+        keep = np.isfinite(gap) & (gap > 0)
+        active, t, gap = active[keep], t[keep], gap[keep]
+        while active.size:
+            step = np.maximum(gap / descent[active], np.maximum(_MIN_STEP_M, _MIN_STEP_FRACTION * t))
+            t_next = t + step
+            gap_next = self._height_gap(direction[active], t_next)
+            crossed = gap_next <= 0
+            lo[active[crossed]] = t[crossed]
+            hi[active[crossed]] = t_next[crossed]
+            going = np.isfinite(gap_next) & ~crossed
+            active, t, gap = active[going], t_next[going], gap_next[going]
+        self._bisect(direction, lo, hi)
+        return self._ground(direction, hi)
+
+    def _bisect(self, direction: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        idx = np.flatnonzero(np.isfinite(hi))
+        while idx.size:
+            mid = 0.5 * (lo[idx] + hi[idx])
+            gap = self._height_gap(direction[idx], mid)
+            below = ~(gap > 0)  # NaN cannot happen between two in-domain points; treat as below to stay safe
+            hi[idx[below]] = mid[below]
+            lo[idx[~below]] = mid[~below]
+            idx = idx[(hi[idx] - lo[idx]) > _BISECTION_TOLERANCE_M]
+
+    def _ground(self, direction: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        safe_t = np.where(np.isfinite(t), t, 0.0)
+        x, y = self.scene_xy(direction[:, 0] * safe_t, direction[:, 1] * safe_t)
+        sky = ~np.isfinite(t)
+        x = np.where(sky, np.nan, x)
+        y = np.where(sky, np.nan, y)
+        z = np.where(sky, np.nan, self.terrain.sample(np.where(sky, self.camera_xy[0], x),
+                                                        np.where(sky, self.camera_xy[1], y)))
+        return {"t": t, "x": x, "y": y, "z": z, "direction": direction}
+
+    # ------------------------------------------------------------------ projection
+    def project(self, x, y, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pixel ``(row, col)`` and apparent slant distance (m) of scene points ``(x, y, z m AMSL)``.
+
+        Exact (pyproj geodesic), with the same curvature/refraction model as the rays; NaN behind the camera.
+        """
+        x, y, z = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x, y, z))
+        lon, lat = self._to_lonlat.transform(x, y)
+        azimuth, _, distance = GEOD.inv(np.full(x.shape, self.pose.lon_deg), np.full(x.shape, self.pose.lat_deg),
+                                        lon, lat)
+        azimuth = np.radians(np.asarray(azimuth))
+        distance = np.asarray(distance)
+        enu = np.stack([distance * np.sin(azimuth), distance * np.cos(azimuth),
+                        z - self.z_m - CURVATURE_PER_M * distance**2], axis=-1)
+        rows, cols = self.camera.ray_to_pixel(enu @ self.rotation)
+        return rows, cols, np.linalg.norm(enu, axis=-1)
+
+    def lonlat(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """WGS 84 ``(lon, lat)`` of scene-CRS points."""
+        return self._to_lonlat.transform(np.asarray(x), np.asarray(y))
