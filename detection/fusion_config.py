@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from firewatch.model import SOURCE_KINDS
+
 
 class FusionConfig(BaseModel):
     """How hotspots fuse into incidents and how incidents move through their states."""
@@ -41,15 +43,16 @@ class FusionConfig(BaseModel):
     #: DESIGN.md §4: no sun reaches it); one in ten rules out a lone hot or stuck pixel.
     single_look_min_saturated_fraction: float = Field(0.1, gt=0, le=1)
 
-    # --- state timeline -------------------------------------------------------------------------------------------
-    #: A candidate seen once and not again within 30 min is closed unconfirmed: a drone sortie revisits its ground
-    #: within minutes and a tower camera rescans its sector every few minutes, so 30 min means the first look was
-    #: transient (glint, vehicle, noise).
-    candidate_expiry_s: float = Field(1800.0, gt=0)
-    #: A confirmed/active incident with no hotspot for 30 min turns quiet (the same revisit argument).
-    quiet_after_s: float = Field(1800.0, gt=0)
-    #: ... and closes 6 h after its last hotspot: several sorties and hundreds of tower scans found nothing.
-    close_after_s: float = Field(21600.0, gt=0)
+    # --- state timeline (per source kind: an incident uses its slowest-revisiting source's delays) -----------------
+    #: An incident with no hotspot for this long turns quiet — and a candidate not seen again this long closes
+    #: unconfirmed (its first look was transient: glint, vehicle, noise). It is the longest normal gap between two
+    #: looks at the same ground: a drone sortie revisits within minutes and a tower camera rescans its sector every
+    #: few minutes (30 min is generous); one VIIRS satellite sees a mid-latitude point about twice a day, ~12 h
+    #: apart (sun-synchronous orbit, 01:30/13:30 crossings; Schroeder et al. 2014), so 14 h.
+    quiet_after_s: dict[str, float] = {"drone": 1800.0, "fixed": 1800.0, "satellite": 50400.0}
+    #: ... and a quiet incident closes this long after its last hotspot: for ground sensors 6 h of sorties and
+    #: hundreds of tower scans that found nothing; for satellites three missed overpasses (36 h).
+    close_after_s: dict[str, float] = {"drone": 21600.0, "fixed": 21600.0, "satellite": 129600.0}
     #: A new hotspot within the radius of a quiet incident, or of a confirmed incident closed less than 24 h ago,
     #: re-opens it (reignited): holdover fires commonly rekindle with the next afternoon's heating and wind.
     reignite_window_s: float = Field(86400.0, gt=0)
@@ -65,7 +68,14 @@ class FusionConfig(BaseModel):
     def _consistent(self) -> "FusionConfig":
         if self.min_radius_m > self.max_radius_m:
             raise ValueError(f"fusion: min_radius_m ({self.min_radius_m}) exceeds max_radius_m ({self.max_radius_m})")
-        if self.close_after_s <= self.quiet_after_s:
-            raise ValueError(f"fusion: close_after_s ({self.close_after_s}) must be longer than quiet_after_s "
-                             f"({self.quiet_after_s}): an incident turns quiet before it closes")
+        for kind in SOURCE_KINDS:
+            if kind not in self.quiet_after_s or kind not in self.close_after_s:
+                raise ValueError(f"fusion: quiet_after_s and close_after_s need a value for every source kind "
+                                 f"{SOURCE_KINDS}; {kind!r} is missing")
+            if self.close_after_s[kind] <= self.quiet_after_s[kind]:
+                raise ValueError(f"fusion: close_after_s[{kind!r}] ({self.close_after_s[kind]}) must be longer than "
+                                 f"quiet_after_s[{kind!r}] ({self.quiet_after_s[kind]}): an incident turns quiet "
+                                 "before it closes")
+        if any(v <= 0 for v in (*self.quiet_after_s.values(), *self.close_after_s.values())):
+            raise ValueError("fusion: quiet_after_s and close_after_s must be positive seconds")
         return self

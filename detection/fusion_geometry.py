@@ -59,9 +59,13 @@ def hotspot_shape(hotspot: Hotspot, default_uncertainty_m: float) -> BaseGeometr
         geom = shapely.geometry.shape(hotspot.footprint)
         if not geom.is_empty:
             return geom if geom.is_valid else shapely.make_valid(geom)
-    radius_m = hotspot_uncertainty_m(hotspot, default_uncertainty_m)
-    epsg = utm_epsg(hotspot.lon, hotspot.lat)
-    centre = to_metric(shapely.Point(hotspot.lon, hotspot.lat), epsg)
+    return circle(hotspot.lon, hotspot.lat, hotspot_uncertainty_m(hotspot, default_uncertainty_m))
+
+
+def circle(lon: float, lat: float, radius_m: float) -> BaseGeometry:
+    """A 32-gon inscribed in the ground circle of ``radius_m`` around (lon, lat), as a lon/lat polygon."""
+    epsg = utm_epsg(lon, lat)
+    centre = to_metric(shapely.Point(lon, lat), epsg)
     return to_lonlat(centre.buffer(radius_m, quad_segs=_CIRCLE_QUAD_SEGS), epsg)
 
 
@@ -73,12 +77,6 @@ def hotspot_uncertainty_m(hotspot: Hotspot, default_uncertainty_m: float) -> flo
     return float(value)
 
 
-def distance_m(lon: float, lat: float, shape: BaseGeometry, geom: BaseGeometry) -> float:
-    """Ground distance (m) between two lon/lat geometries (0 when they touch), in the UTM zone of (lon, lat)."""
-    epsg = utm_epsg(lon, lat)
-    return float(to_metric(shape, epsg).distance(to_metric(geom, epsg)))
-
-
 def geodesic_distances_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Geodesic distances (m) from one point to many (vectorised)."""
     lons = np.asarray(lons, dtype=float)
@@ -88,10 +86,13 @@ def geodesic_distances_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndar
 
 def geodesic_area_m2(geom: BaseGeometry) -> float:
     """Area (m²) of a lon/lat polygon or multipolygon on the WGS 84 ellipsoid."""
-    if geom.is_empty:
+    polygons = [part for part in shapely.get_parts(geom) if part.geom_type in ("Polygon", "MultiPolygon")]
+    if not polygons:
         return 0.0
-    area, _ = GEOD.geometry_area_perimeter(geom)
-    return abs(float(area))
+    # pyproj sums signed ring areas: orient every exterior counter-clockwise and every hole clockwise first, or the
+    # parts of a multipolygon (and its holes) cancel out.
+    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(shapely.MultiPolygon(polygons), exterior_cw=False))
+    return float(area)
 
 
 def extent_m(geom: BaseGeometry, lon: float, lat: float) -> float:

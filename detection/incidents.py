@@ -4,8 +4,9 @@ Pure functions over :mod:`firewatch.model` types (no database, no ingest). The s
 
 States: ``candidate`` → ``confirmed`` → ``active`` → ``quiet`` → ``closed``; a new hotspot near a quiet incident,
 or near a confirmed incident closed within the re-ignition window, re-opens it (``reignited`` → ``active``). A
-candidate that never confirms closes unconfirmed after ``candidate_expiry_s`` (no alert should follow: its
-``confirmed_at`` is None).
+candidate not seen again within its sources' revisit time closes unconfirmed (its ``confirmed_at`` stays None, so no
+alert follows). Quiet and close delays depend on the slowest source kind that saw the incident (a satellite passes
+twice a day, a drone or a tower looks again within minutes: :class:`FusionConfig`).
 
 Confirmation (evidence from unmasked hotspots only): ≥ 2 distinct looks (a look is a distinct ``frame_id``), or
 ≥ 2 distinct sources, or one high-confidence look of a large saturated cluster. An incident made only of masked
@@ -13,14 +14,16 @@ hotspots (known heat sources) stays ``masked`` and never confirms.
 
 Fusion radius: a located hotspot joins the incident whose perimeter is nearest, if within
 ``clamp(radius_factor × max(σ_hotspot, σ_incident), min_radius_m, max_radius_m)`` (σ: 1-σ location uncertainty,
-the incident's being its best member's). Hotspots without lat/lon never fuse. Transition and history times are event
-times (hotspot times, or ``last_seen`` + the configured delay for quiet/closed), so re-running the same input gives
-the same result.
+the incident's being its best member's). When a hotspot reaches several incidents they are one fire: the others are
+merged into the most advanced one (closed with reason "merged into …"; :attr:`FusionResult.merges`). Hotspots
+without lat/lon never fuse. Transition and history times are event times (hotspot times, or ``last_seen`` + the
+configured delay), so re-running the same input gives the same result.
 
 Bookkeeping that must survive between calls lives in ``Incident.extra`` (JSON): ``frame_ids``,
 ``unmasked_frame_ids``, ``unmasked_source_ids``, ``location_uncertainty_m``, ``centroid_weights`` (inverse-variance
 weighted sums of member positions), ``extent_m``, ``member_confidence`` / ``member_class`` (best unmasked member;
-``masked_``-prefixed twins for masked ones), ``escalation_baseline``, ``transition_counts`` and ``confirmed_by``.
+``masked_``-prefixed twins for masked ones), ``escalation_baseline``, ``transition_counts``, ``confirmed_by``,
+``merged`` / ``merged_into``.
 """
 
 from __future__ import annotations
@@ -30,18 +33,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-import shapely
+from shapely.geometry.base import BaseGeometry
 
 from detection.confidence import confidence_class, confidence_with_persistence
 from detection.fusion_config import FusionConfig
-from detection.fusion_geometry import (distance_m, extent_m, from_geojson, geodesic_area_m2, geodesic_distances_m,
-                                       hotspot_shape, hotspot_uncertainty_m, to_geojson, union)
+from detection.fusion_geometry import (circle, extent_m, from_geojson, geodesic_area_m2, geodesic_distances_m, hotspot_shape,
+                                       hotspot_uncertainty_m, to_geojson, to_metric, union, utm_epsg)
 from firewatch.model import Hotspot, Incident, parse_time, stable_id
 
 __all__ = ["FusionConfig", "FusionResult", "Transition", "advance_time", "fuse_hotspots", "history_rows"]
 
 TRANSITION_KINDS = ("created", "confirmed", "escalated", "reignited", "quiet", "closed", "updated")
 _CLASS_RANK = {"low": 0, "nominal": 1, "high": 2}
+#: Which incident survives a merge: the most advanced state first (an alerted fire keeps its id).
+_STATE_RANK = {"confirmed": 0, "active": 0, "quiet": 1, "closed": 1, "candidate": 2}
+_LIST_KEYS = ("frame_ids", "unmasked_frame_ids", "unmasked_source_ids")
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,15 @@ class Transition:
 @dataclass
 class FusionResult:
     """What :func:`fuse_hotspots` changed: new copies of the created or changed incidents, ``hotspot_id →
-    incident_id`` for every fused hotspot, the transitions in order, and one history row (snapshot) per
-    transition (incident_id, time, state, area_m2, max_frp_kw, hotspot_count, look_count, confidence, event)."""
+    incident_id`` for every fused hotspot, the transitions in order, one history row (snapshot) per transition
+    (incident_id, time, state, area_m2, max_frp_kw, hotspot_count, look_count, confidence, event), and
+    ``merged incident_id → surviving incident_id`` (the store re-points the merged incidents' hotspots)."""
 
     incidents: list[Incident] = field(default_factory=list)
     assignments: dict[str, str] = field(default_factory=dict)
     transitions: list[Transition] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
+    merges: dict[str, str] = field(default_factory=dict)
 
 
 def _snapshot(incident: Incident, time: datetime, event: str) -> dict:
@@ -103,8 +111,11 @@ class _Fuser:
         self.transitions: list[Transition] = []
         self.history: list[dict] = []
         self.assignments: dict[str, str] = {}
+        self.merges: dict[str, str] = {}
         self.confirmed_now: set[str] = set()
         self.last_row: dict[str, dict] = {}
+        self.shapes: dict[str, BaseGeometry] = {}  # lon/lat perimeters, parsed once
+        self.metric: dict[tuple[str, int], BaseGeometry] = {}  # (incident_id, UTM EPSG) → projected perimeter
 
     # --- bookkeeping ------------------------------------------------------------------------------------------
 
@@ -120,63 +131,108 @@ class _Fuser:
     def _refresh_or_update(self, inc: Incident, time: datetime) -> None:
         """After a hotspot joined: refresh this call's snapshot of the same look time, else record an update."""
         row = self.last_row.get(inc.incident_id)
-        if row is not None and row["time"] == time:
+        if row is not None and row["time"] == time and row["incident_id"] == inc.incident_id:
             row.update({k: v for k, v in _snapshot(inc, time, row["event"]).items() if k != "event"})
         else:
             self._transition(inc, inc.state, time, "new hotspot", "updated")
 
+    def shape(self, inc: Incident) -> BaseGeometry:
+        if inc.incident_id not in self.shapes:  # an incident without perimeter stands as its uncertainty circle
+            self.shapes[inc.incident_id] = (from_geojson(inc.perimeter)
+                                            or circle(inc.lon, inc.lat, inc.extra["location_uncertainty_m"]))
+        return self.shapes[inc.incident_id]
+
+    def _set_shape(self, inc: Incident, geom: BaseGeometry) -> None:
+        self.shapes[inc.incident_id] = geom
+        for key in [k for k in self.metric if k[0] == inc.incident_id]:
+            del self.metric[key]
+        inc.area_m2 = geodesic_area_m2(geom)
+        inc.extra["extent_m"] = extent_m(geom, inc.lon, inc.lat)
+
+    def _metric_shape(self, inc: Incident, epsg: int) -> BaseGeometry:
+        key = (inc.incident_id, epsg)
+        if key not in self.metric:
+            self.metric[key] = to_metric(self.shape(inc), epsg)
+        return self.metric[key]
+
+    def finish(self) -> FusionResult:
+        """Write the cached perimeters back as GeoJSON and resolve chains of merges."""
+        for incident_id in self.changed:
+            self.incidents[incident_id].perimeter = to_geojson(self.shape(self.incidents[incident_id]))
+
+        def final(incident_id: str) -> str:
+            while incident_id in self.merges:
+                incident_id = self.merges[incident_id]
+            return incident_id
+
+        return FusionResult(incidents=[self.incidents[i] for i in self.changed],
+                            assignments={h: final(i) for h, i in self.assignments.items()},
+                            transitions=self.transitions, history=self.history,
+                            merges={old: final(old) for old in self.merges})
+
     # --- time -------------------------------------------------------------------------------------------------
+
+    def _delays_s(self, inc: Incident) -> tuple[float, float]:
+        """(quiet-after, close-after) seconds of the incident: those of its slowest-revisiting source kind."""
+        cfg = self.config
+        kinds = inc.source_kinds or list(cfg.quiet_after_s)
+        quiet = max(cfg.quiet_after_s.get(k, max(cfg.quiet_after_s.values())) for k in kinds)
+        close = max(cfg.close_after_s.get(k, max(cfg.close_after_s.values())) for k in kinds)
+        return quiet, close
 
     def advance(self, now: datetime) -> None:
         """Move every incident through the time-driven states up to ``now``."""
-        cfg = self.config
         for inc in self.incidents.values():
-            quiet_for_s = (now - inc.last_seen).total_seconds()
-            if inc.state == "candidate" and quiet_for_s > cfg.candidate_expiry_s:
-                inc.state, inc.closed_at = "closed", inc.last_seen + timedelta(seconds=cfg.candidate_expiry_s)
+            if inc.state == "closed":
+                continue
+            quiet_s, close_s = self._delays_s(inc)
+            idle_s = (now - inc.last_seen).total_seconds()
+            if inc.state == "candidate" and idle_s > quiet_s:
+                inc.state, inc.closed_at = "closed", inc.last_seen + timedelta(seconds=quiet_s)
                 self._transition(inc, "candidate", inc.closed_at,
-                                 f"never confirmed: no second look within {cfg.candidate_expiry_s:.0f} s", "closed")
-            if inc.state in ("confirmed", "active") and quiet_for_s > cfg.quiet_after_s:
+                                 f"never confirmed: no second look within {quiet_s:.0f} s", "closed")
+            if inc.state in ("confirmed", "active") and idle_s > quiet_s:
                 from_state, inc.state = inc.state, "quiet"
-                self._transition(inc, from_state, inc.last_seen + timedelta(seconds=cfg.quiet_after_s),
-                                 f"no hotspot for {cfg.quiet_after_s:.0f} s", "quiet")
-            if inc.state == "quiet" and quiet_for_s > cfg.close_after_s:
-                inc.state, inc.closed_at = "closed", inc.last_seen + timedelta(seconds=cfg.close_after_s)
-                self._transition(inc, "quiet", inc.closed_at, f"no hotspot for {cfg.close_after_s:.0f} s", "closed")
+                self._transition(inc, from_state, inc.last_seen + timedelta(seconds=quiet_s),
+                                 f"no hotspot for {quiet_s:.0f} s", "quiet")
+            if inc.state == "quiet" and idle_s > close_s:
+                inc.state, inc.closed_at = "closed", inc.last_seen + timedelta(seconds=close_s)
+                self._transition(inc, "quiet", inc.closed_at, f"no hotspot for {close_s:.0f} s", "closed")
 
     # --- matching ---------------------------------------------------------------------------------------------
 
     def _eligible(self, inc: Incident, time: datetime) -> bool:
         if inc.state != "closed":
             return True
-        return (inc.confirmed_at is not None and inc.closed_at is not None
+        return (inc.confirmed_at is not None and inc.closed_at is not None and "merged_into" not in inc.extra
                 and (time - inc.closed_at).total_seconds() <= self.config.reignite_window_s)
 
-    def match(self, hotspot: Hotspot, shape) -> Incident | None:
-        """The eligible incident nearest to the hotspot within the fusion radius, or None."""
+    def matches(self, hotspot: Hotspot, shape: BaseGeometry) -> list[Incident]:
+        """Eligible incidents within the fusion radius of the hotspot, the one to keep first."""
         cfg = self.config
         pool = [inc for inc in self.incidents.values() if self._eligible(inc, hotspot.time)]
         if not pool:
-            return None
+            return []
         sigma_h = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
+        reach_h = extent_m(shape, hotspot.lon, hotspot.lat) if shape.geom_type != "Point" else 0.0
         centre_dist = geodesic_distances_m(hotspot.lon, hotspot.lat, np.array([i.lon for i in pool]),
                                            np.array([i.lat for i in pool]))
-        best: tuple[float, datetime, str] | None = None
-        chosen = None
+        epsg = utm_epsg(hotspot.lon, hotspot.lat)
+        shape_m = None
+        found = []
         for inc, d_centre in zip(pool, centre_dist):
             sigma = max(sigma_h, inc.extra.get("location_uncertainty_m", cfg.default_location_uncertainty_m))
             radius = min(max(cfg.radius_factor * sigma, cfg.min_radius_m), cfg.max_radius_m)
-            if d_centre - inc.extra.get("extent_m", 0.0) - _shape_extent(shape, hotspot) > radius:
+            if d_centre - inc.extra.get("extent_m", 0.0) - reach_h > radius:
                 continue  # cheap rejection: even the farthest perimeter vertex is out of reach
-            area = from_geojson(inc.perimeter) or shapely.Point(inc.lon, inc.lat)
-            d = distance_m(hotspot.lon, hotspot.lat, shape, area)
-            if d <= radius and (best is None or (d, inc.first_seen, inc.incident_id) < best):
-                best, chosen = (d, inc.first_seen, inc.incident_id), inc
-        return chosen
+            shape_m = shape_m if shape_m is not None else to_metric(shape, epsg)
+            if shape_m.distance(self._metric_shape(inc, epsg)) <= radius:
+                found.append(inc)
+        return sorted(found, key=lambda i: (_STATE_RANK[i.state], i.masked, i.first_seen, i.incident_id))
 
     # --- joining ----------------------------------------------------------------------------------------------
 
-    def create(self, hotspot: Hotspot, shape) -> Incident:
+    def create(self, hotspot: Hotspot, shape: BaseGeometry) -> Incident:
         cfg = self.config
         sigma = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
         inc = Incident(
@@ -188,17 +244,60 @@ class _Fuser:
                    "location_uncertainty_m": sigma, "centroid_weights": {"w": 0.0, "lon": 0.0, "lat": 0.0},
                    "transition_counts": {}})
         self.incidents[inc.incident_id] = inc
+        self.shapes[inc.incident_id] = shape
         self._absorb(inc, hotspot, shape)
         self._transition(inc, None, hotspot.time, f"first hotspot {hotspot.hotspot_id} ({hotspot.source_id})",
                          "created")
         self._maybe_confirm(inc, hotspot)
         return inc
 
-    def join(self, inc: Incident, hotspot: Hotspot, shape) -> None:
+    def merge(self, keep: Incident, others: list[Incident], time: datetime) -> None:
+        """Fold incidents that one hotspot showed to be the same fire into ``keep``; close them as merged."""
+        geom = self.shape(keep)
+        for other in others:
+            geom = union(geom, self.shape(other))
+            keep.first_seen, keep.last_seen = min(keep.first_seen, other.first_seen), max(keep.last_seen,
+                                                                                          other.last_seen)
+            keep.hotspot_count += other.hotspot_count
+            keep.masked = keep.masked and other.masked
+            keep.max_frp_kw, keep.max_temp_k = max(keep.max_frp_kw, other.max_frp_kw), max(keep.max_temp_k,
+                                                                                           other.max_temp_k)
+            if other.confirmed_at is not None:
+                keep.confirmed_at = min(filter(None, (keep.confirmed_at, other.confirmed_at)))
+            for key in _LIST_KEYS:
+                for value in other.extra[key]:
+                    _add_unique(keep.extra[key], value)
+            for value in other.sources:
+                _add_unique(keep.sources, value)
+            for value in other.source_kinds:
+                _add_unique(keep.source_kinds, value)
+            mine, theirs = keep.extra["centroid_weights"], other.extra["centroid_weights"]
+            keep.extra["centroid_weights"] = {k: mine[k] + theirs[k] for k in ("w", "lon", "lat")}
+            keep.extra["location_uncertainty_m"] = min(keep.extra["location_uncertainty_m"],
+                                                       other.extra["location_uncertainty_m"])
+            for prefix in ("", "masked_"):
+                conf_key, class_key = prefix + "member_confidence", prefix + "member_class"
+                if conf_key in other.extra:
+                    keep.extra[conf_key] = max(keep.extra.get(conf_key, 0.0), other.extra[conf_key])
+                    if _CLASS_RANK[other.extra[class_key]] > _CLASS_RANK[keep.extra.get(class_key, "low")]:
+                        keep.extra[class_key] = other.extra[class_key]
+            keep.extra.setdefault("merged", []).append(other.incident_id)
+            previous = other.state
+            other.state, other.closed_at = "closed", time
+            other.extra["merged_into"] = keep.incident_id
+            self.merges[other.incident_id] = keep.incident_id
+            self._transition(other, previous, time, f"merged into {keep.incident_id}", "closed")
+        keep.look_count = len(keep.extra["frame_ids"])
+        weights = keep.extra["centroid_weights"]
+        keep.lon, keep.lat = weights["lon"] / weights["w"], weights["lat"] / weights["w"]
+        self._set_shape(keep, geom)
+        self._update_confidence(keep)
+        self.changed[keep.incident_id] = None
+
+    def join(self, inc: Incident, hotspot: Hotspot, shape: BaseGeometry) -> None:
         previous = inc.state
-        reopened = previous in ("quiet", "closed")
         self._absorb(inc, hotspot, shape)
-        if reopened:
+        if previous in ("quiet", "closed"):
             inc.state, inc.closed_at = "active", None
             self._set_baseline(inc)
             self._transition(inc, previous, hotspot.time,
@@ -209,12 +308,12 @@ class _Fuser:
                 self._refresh_or_update(inc, hotspot.time)
         elif previous == "confirmed" and inc.incident_id not in self.confirmed_now:
             inc.state = "active"
-            if not self._maybe_escalate(inc, hotspot):
+            if not self._maybe_escalate(inc, hotspot, previous):
                 self._transition(inc, "confirmed", hotspot.time, "next look after confirmation", "updated")
-        elif not self._maybe_escalate(inc, hotspot):
+        elif not self._maybe_escalate(inc, hotspot, previous):
             self._refresh_or_update(inc, hotspot.time)
 
-    def _absorb(self, inc: Incident, hotspot: Hotspot, shape) -> None:
+    def _absorb(self, inc: Incident, hotspot: Hotspot, shape: BaseGeometry) -> None:
         """Add one hotspot's evidence and geometry to the incident."""
         cfg, extra = self.config, inc.extra
         inc.first_seen, inc.last_seen = min(inc.first_seen, hotspot.time), max(inc.last_seen, hotspot.time)
@@ -233,10 +332,7 @@ class _Fuser:
         w = 1.0 / sigma**2
         weights.update(w=weights["w"] + w, lon=weights["lon"] + w * hotspot.lon, lat=weights["lat"] + w * hotspot.lat)
         inc.lon, inc.lat = weights["lon"] / weights["w"], weights["lat"] / weights["w"]
-        perimeter = union(from_geojson(inc.perimeter), shape)
-        inc.perimeter = to_geojson(perimeter)
-        inc.area_m2 = geodesic_area_m2(perimeter)
-        extra["extent_m"] = extent_m(perimeter, inc.lon, inc.lat)
+        self._set_shape(inc, union(self.shape(inc), shape))
         if hotspot.frp_kw is not None and np.isfinite(hotspot.frp_kw):
             inc.max_frp_kw = max(inc.max_frp_kw, float(hotspot.frp_kw))
         inc.max_temp_k = max(inc.max_temp_k, float(hotspot.max_temp_k))
@@ -293,7 +389,7 @@ class _Fuser:
         inc.extra["escalation_baseline"] = {"area_m2": inc.area_m2, "max_frp_kw": inc.max_frp_kw,
                                             "sources": list(inc.extra["unmasked_source_ids"])}
 
-    def _maybe_escalate(self, inc: Incident, hotspot: Hotspot) -> bool:
+    def _maybe_escalate(self, inc: Incident, hotspot: Hotspot, from_state: str) -> bool:
         cfg = self.config
         base = inc.extra.get("escalation_baseline")
         if base is None:
@@ -312,16 +408,17 @@ class _Fuser:
                 self._set_baseline(inc)  # first measurable value: a baseline, not growth
             return False
         self._set_baseline(inc)
-        self._transition(inc, inc.state, hotspot.time, "; ".join(reasons), "escalated")
+        self._transition(inc, from_state, hotspot.time, "; ".join(reasons), "escalated")
         return True
 
 
 def _with_bookkeeping(inc: Incident, config: FusionConfig) -> Incident:
     """Fill missing ``extra`` bookkeeping of an incident made elsewhere (seeded, imported) from its fields."""
     extra = inc.extra
-    extra.setdefault("frame_ids", [])
-    extra.setdefault("unmasked_frame_ids", [])
-    extra.setdefault("unmasked_source_ids", [] if inc.masked else list(inc.sources))
+    for key in _LIST_KEYS:
+        extra.setdefault(key, [])
+    if not extra["unmasked_source_ids"] and not inc.masked:
+        extra["unmasked_source_ids"] = list(inc.sources)
     extra.setdefault("location_uncertainty_m", config.default_location_uncertainty_m)
     extra.setdefault("centroid_weights", {"w": 0.0, "lon": 0.0, "lat": 0.0})
     if extra["centroid_weights"]["w"] == 0.0:
@@ -341,11 +438,6 @@ def _add_unique(items: list, value) -> None:
         items.append(value)
 
 
-def _shape_extent(shape, hotspot: Hotspot) -> float:
-    """How far the hotspot's own shape reaches from its point (m), for the cheap pre-filter."""
-    return extent_m(shape, hotspot.lon, hotspot.lat) if shape.geom_type != "Point" else 0.0
-
-
 def fuse_hotspots(hotspots: list[Hotspot], open_incidents: list[Incident], *, config: FusionConfig,
                   now: datetime | None = None) -> FusionResult:
     """Fuse hotspots (any frames and sources) into the open incidents; return what changed.
@@ -360,23 +452,26 @@ def fuse_hotspots(hotspots: list[Hotspot], open_incidents: list[Incident], *, co
     for hotspot in located:
         fuser.advance(parse_time(hotspot.time))
         shape = hotspot_shape(hotspot, config.default_location_uncertainty_m)
-        incident = fuser.match(hotspot, shape)
-        if incident is None:
+        found = fuser.matches(hotspot, shape)
+        if not found:
             incident = fuser.create(hotspot, shape)
         else:
+            incident = found[0]
+            if len(found) > 1:
+                fuser.merge(incident, found[1:], hotspot.time)
             fuser.join(incident, hotspot, shape)
         fuser.assignments[hotspot.hotspot_id] = incident.incident_id
     if now is not None:
         fuser.advance(parse_time(now))
-    return FusionResult(incidents=[fuser.incidents[i] for i in fuser.changed], assignments=fuser.assignments,
-                        transitions=fuser.transitions, history=fuser.history)
+    return fuser.finish()
 
 
 def advance_time(open_incidents: list[Incident], now: datetime, *,
                  config: FusionConfig) -> tuple[list[Incident], list[Transition]]:
-    """Time tick without hotspots: active/confirmed → quiet after ``quiet_after_s`` without hotspots, quiet →
-    closed after ``close_after_s``, unconfirmed candidates closed after ``candidate_expiry_s``. Returns new copies
-    of the incidents that changed and the transitions (history rows: :func:`history_rows`)."""
+    """Time tick without hotspots: active/confirmed → quiet, quiet → closed, unconfirmed candidates closed, after
+    the delays of the incident's source kinds (:class:`FusionConfig`). Returns new copies of the incidents that
+    changed and the transitions (history rows: :func:`history_rows`)."""
     fuser = _Fuser(open_incidents, config)
     fuser.advance(parse_time(now))
-    return [fuser.incidents[i] for i in fuser.changed], fuser.transitions
+    result = fuser.finish()
+    return result.incidents, result.transitions

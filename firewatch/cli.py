@@ -29,11 +29,13 @@ app = typer.Typer(
 
 #: Command modules, each with a ``register(app)`` function. Order is the order of ``--help``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "firewatch.commands.demo",
     "firewatch.commands.ingest",
     "firewatch.commands.georef",
     "firewatch.commands.dashboard",
     "firewatch.commands.incidents",
     "firewatch.commands.detect",
+    "firewatch.commands.alerts",
 )
 
 
@@ -41,6 +43,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages to stderr.")) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # httpx logs every request at INFO; the alert worker already logs each delivery with its outcome.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 for _name in COMMAND_MODULES:

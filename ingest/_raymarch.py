@@ -5,7 +5,7 @@ maximum, not yet below its minimum). A coarse pass then steps half a *tile* (``T
 and keeps only the segments where the ray comes within reach of the tile maxima (dilated so a half-tile step can
 never skip a tile, and by one cell for the bilinear halo). Only those candidate segments are marched finely at half
 a DEM cell, nearest first, so the first crossing from above the ground to below it still wins (occlusion). The
-crossing is refined by bisection to ``RANGE_TOLERANCE_M``. All positions are in the DEM's grid CRS through a
+crossing is refined by bisection to ``RANGE_TOLERANCE_M`` and a final false-position step (millimetres). All positions are in the DEM's grid CRS through a
 quadratic ground-track model, exact at three points of each ray's geodesic (see :mod:`ingest.terrain`).
 """
 
@@ -181,6 +181,10 @@ def _march_chunk(terrain, rays, position, h0, sin_el, cos_el, t_lo, t_hi, n_coar
         above = gap(hit_rays, mid)[0] > 0.0
         lo = np.where(above, mid, lo)
         hi = np.where(above, hi, mid)
-    final_t = 0.5 * (lo + hi)
+    # One false-position step in the final bracket: the ground is linear to well under a millimetre over 5 cm.
+    gap_lo, gap_hi = gap(hit_rays, lo)[0], gap(hit_rays, hi)[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.clip(gap_lo / (gap_lo - gap_hi), 0.0, 1.0)
+    final_t = lo + (hi - lo) * np.where(np.isfinite(fraction), fraction, 0.5)
     out_range[hit_rays] = final_t
     out_elev[hit_rays] = gap(hit_rays, final_t)[1]

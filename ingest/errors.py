@@ -31,3 +31,8 @@ class InvalidPose(IngestError, ValueError):
 
 class TerrainError(IngestError, ValueError):
     """A DEM cannot be read, or it does not cover the area asked for."""
+
+
+class UnreadableDetections(IngestError, ValueError):
+    """A file is not a satellite active-fire detection list we can read (not NASA FIRMS CSV/JSON, header lacks a
+    required column)."""

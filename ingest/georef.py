@@ -280,9 +280,13 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
     with np.errstate(invalid="ignore"):
         footprint = np.sqrt(_block_min(node_area))
     corner_hits = hit[:-1, :-1].astype(int) + hit[1:, :-1] + hit[:-1, 1:] + hit[1:, 1:]
+    unc = coarse.uncovered
+    corner_uncovered = unc[:-1, :-1].astype(int) + unc[1:, :-1] + unc[:-1, 1:] + unc[1:, 1:]
     with np.errstate(invalid="ignore"):
         trusted = (corner_hits == 4) & (err_est <= INTERP_TOLERANCE_FOOTPRINTS * footprint)
-    exact_blocks = ~trusted & (corner_hits > 0)
+    # Blocks whose four corners see the sky (or all leave the DEM) are taken as such; mixed blocks are cast exactly.
+    exact_blocks = ~trusted & ((corner_hits > 0) | ((corner_uncovered > 0) & (corner_uncovered < 4)))
+    uncovered_blocks = corner_uncovered == 4
 
     # Interpolation to every pixel: two small matrix products per field (separable bilinear weights).
     w_r, block_r = _interp_matrix(height, node_r)
@@ -316,14 +320,14 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
             values[~pixel_trusted] = np.nan
 
     exact_pixels = exact_blocks[np.ix_(block_r, block_c)]
-    uncovered_count = 0
+    uncovered_count = int(uncovered_blocks[np.ix_(block_r, block_c)].sum())
     if exact_pixels.any():
         rr, cc = np.nonzero(exact_pixels)
         exact = pixel_to_ground(camera, pose, rr, cc, terrain, max_range_m=max_range_m, refraction_k=refraction_k)
         if exact.uncovered.any() and not partial_ok:
             _raise_uncovered(terrain, where, pose, camera, rr[exact.uncovered], cc[exact.uncovered], exact,
                              refraction_k, max_range_m)
-        uncovered_count = int(exact.uncovered.sum())
+        uncovered_count += int(exact.uncovered.sum())
         full["lon"][rr, cc] = exact.lon_deg
         full["lat"][rr, cc] = exact.lat_deg
         full["elevation"][rr, cc] = exact.elevation_m

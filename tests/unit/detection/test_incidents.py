@@ -20,6 +20,7 @@ T0 = datetime(2026, 4, 5, 3, 0, tzinfo=timezone.utc)
 LAT0, LON0 = 37.5, 127.0
 GEOD = Geod(ellps="WGS84")
 CFG = FusionConfig()
+QUIET_S, CLOSE_S = CFG.quiet_after_s["drone"], CFG.close_after_s["drone"]  # 30 min, 6 h
 
 
 def offset(east_m: float = 0.0, north_m: float = 0.0, lon: float = LON0, lat: float = LAT0) -> tuple[float, float]:
@@ -149,14 +150,48 @@ def test_unlocated_hotspots_never_fuse():
 
 
 def test_a_candidate_not_seen_again_in_time_closes_unconfirmed():
-    (_, late), incidents = run([hotspot("a", "f1")], [hotspot("b", "f2", CFG.candidate_expiry_s + 100)])
+    (_, late), incidents = run([hotspot("a", "f1")], [hotspot("b", "f2", QUIET_S + 100)])
     assert kinds(late) == ["closed", "created"]
     old, new = late.incidents
     assert old.state == "closed" and old.confirmed_at is None
-    assert old.closed_at == T0 + timedelta(seconds=CFG.candidate_expiry_s)
+    assert old.closed_at == T0 + timedelta(seconds=QUIET_S)
     assert new.state == "candidate" and late.assignments == {"b": new.incident_id}
-    (_, in_time), _ = run([hotspot("a", "f1")], [hotspot("b", "f2", CFG.candidate_expiry_s - 100)])
+    (_, in_time), _ = run([hotspot("a", "f1")], [hotspot("b", "f2", QUIET_S - 100)])
     assert kinds(in_time) == ["confirmed"]
+
+
+def test_satellite_revisits_are_awaited_longer_than_drone_looks():
+    sat = dict(source_id="viirs-noaa20", source_kind="satellite", location_uncertainty_m=200.0)
+    twelve_hours = 12 * 3600
+    (_, second), _ = run([hotspot("a", "s1", **sat)], [hotspot("b", "s2", twelve_hours, **sat)])
+    assert kinds(second) == ["confirmed"]  # the next overpass confirms (quiet after 14 h for satellites)
+    (_, second), _ = run([hotspot("a", "d1")], [hotspot("b", "d2", twelve_hours)])
+    assert kinds(second) == ["closed", "created"]  # a drone candidate expired long before
+    # an incident seen by a drone and a satellite waits for the slower source
+    (_, both), incidents = run([hotspot("a", "d1"), hotspot("b", "s1", 1, **sat)], [])
+    changed, transitions = advance_time(list(incidents.values()), T0 + timedelta(hours=13), config=CFG)
+    assert transitions == []
+    changed, transitions = advance_time(list(incidents.values()), T0 + timedelta(hours=15), config=CFG)
+    assert [t.kind for t in transitions] == ["quiet"]
+
+
+def test_a_hotspot_between_two_incidents_merges_them_into_the_most_advanced():
+    west = [hotspot("w1", "f1", east_m=-60), hotspot("e1", "f1", east_m=60)]
+    (first, second, third), incidents = run(west, [hotspot("w2", "f2", 10, east_m=-60)],
+                                            [hotspot("mid", "f3", 20, east_m=0, location_uncertainty_m=20.0)])
+    assert len(first.incidents) == 2  # 120 m apart: two candidates
+    west_id, east_id = first.assignments["w1"], first.assignments["e1"]
+    assert kinds(second) == ["confirmed"] and second.incidents[0].incident_id == west_id
+    # 'mid' (sigma 20 m) reaches both: gap = 60 - 5 - 20 = 35 m <= radius 3 x 20 = 60 m on each side
+    assert third.merges == {east_id: west_id} and third.assignments == {"mid": west_id}
+    merged = incidents[east_id]
+    assert merged.state == "closed" and merged.extra["merged_into"] == west_id
+    keep = incidents[west_id]
+    assert keep.hotspot_count == 4 and keep.look_count == 3 and keep.extra["merged"] == [east_id]
+    # the merged perimeter (two 5 m circles + the 20 m circle ≈ 1400 m²) is > 2x the 80 m² at confirmation
+    assert [(t.incident_id, t.kind, t.from_state, t.to_state) for t in third.transitions] == [
+        (east_id, "closed", "candidate", "closed"), (west_id, "escalated", "confirmed", "active")]
+    assert "area grew" in third.transitions[1].reason and "merged into" in third.transitions[0].reason
 
 
 # --- the state timeline ----------------------------------------------------------------------------------------------
@@ -165,16 +200,16 @@ def test_confirmed_then_active_quiet_reignited_closed_reignited():
     (_, _, third), incidents = run([hotspot("a", "f1")], [hotspot("b", "f2", 10)], [hotspot("c", "f3", 20)])
     assert [(t.from_state, t.to_state, t.kind) for t in third.transitions] == [("confirmed", "active", "updated")]
 
-    quiet_at = T0 + timedelta(seconds=20 + CFG.quiet_after_s)
+    quiet_at = T0 + timedelta(seconds=20 + QUIET_S)
     changed, transitions = advance_time(list(incidents.values()), quiet_at + timedelta(seconds=1), config=CFG)
     assert [(t.kind, t.to_state, t.time) for t in transitions] == [("quiet", "quiet", quiet_at)]
     assert advance_time(list(incidents.values()), quiet_at, config=CFG) == ([], [])  # not yet
 
-    result = fuse_hotspots([hotspot("d", "f4", 20 + CFG.quiet_after_s + 60)], changed, config=CFG)
+    result = fuse_hotspots([hotspot("d", "f4", 20 + QUIET_S + 60)], changed, config=CFG)
     assert [(t.from_state, t.to_state, t.kind) for t in result.transitions] == [("quiet", "active", "reignited")]
 
     reopened = result.incidents
-    close_at = reopened[0].last_seen + timedelta(seconds=CFG.close_after_s)
+    close_at = reopened[0].last_seen + timedelta(seconds=CLOSE_S)
     closed, transitions = advance_time(reopened, close_at + timedelta(hours=1), config=CFG)
     assert [t.kind for t in transitions] == ["quiet", "closed"] and closed[0].closed_at == close_at
     assert [row["event"] for row in history_rows(closed, transitions)] == ["quiet", "closed"]
@@ -279,7 +314,10 @@ def test_confidence_grows_with_unmasked_looks_only():
 
 def test_inconsistent_config_is_refused():
     with pytest.raises(ValidationError, match="close_after_s"):
-        FusionConfig(quiet_after_s=3600, close_after_s=1800)
+        FusionConfig(quiet_after_s={"drone": 3600, "fixed": 60, "satellite": 60},
+                     close_after_s={"drone": 1800, "fixed": 600, "satellite": 600})
+    with pytest.raises(ValidationError, match="'satellite' is missing"):
+        FusionConfig(quiet_after_s={"drone": 60, "fixed": 60}, close_after_s={"drone": 600, "fixed": 600})
     with pytest.raises(ValidationError, match="min_radius_m"):
         FusionConfig(min_radius_m=2000)
     with pytest.raises(ValidationError):

@@ -263,7 +263,7 @@ def test_open_incidents_includes_recently_closed_ones_only_within_the_window(sto
     ingest(store, "f2", T0, [make_hotspot(1, "f2", T0)])
     incidents, transitions = advance_time(store.open_incidents(), T0 + timedelta(hours=7), config=CFG)
     store.apply_transitions(incidents, transitions, history_rows(incidents, transitions), [])
-    closed_at = T0 + timedelta(seconds=CFG.close_after_s)
+    closed_at = T0 + timedelta(seconds=CFG.close_after_s["drone"])
     assert store.open_incidents() == []
     assert len(store.open_incidents(reignite_window_s=3600, now=closed_at + timedelta(minutes=59))) == 1
     assert store.open_incidents(reignite_window_s=3600, now=closed_at + timedelta(minutes=61)) == []

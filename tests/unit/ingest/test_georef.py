@@ -90,7 +90,8 @@ def test_interpolated_frame_within_a_tenth_of_a_footprint_of_exact_rays(rough_te
     camera = Camera.from_fov(160, 128, hfov_deg=45.0)
     ground = float(rough_terrain.elevation_at(LON0, LAT0))
     pose = Pose(LAT0, LON0, ground + alt_agl_m, yaw_deg=10.0, pitch_deg=pitch_deg)
-    frame = georeference(_frame(camera, pose), rough_terrain, grid_step_px=16)
+    # partial_ok: near the horizon the −12° view looks past the 6 km DEM; those pixels are NaN in both answers.
+    frame = georeference(_frame(camera, pose), rough_terrain, grid_step_px=16, partial_ok=True)
     rows, cols = np.mgrid[0:128, 0:160]
     exact = pixel_to_ground(camera, pose, rows, cols, rough_terrain)
     hit = exact.hit
