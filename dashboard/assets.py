@@ -11,6 +11,7 @@ leaflet.markercluster 1.5.3 (MIT), proj4 2.22.0 (MIT).
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import branca.element
@@ -63,17 +64,37 @@ def _walk(element: branca.element.Element):
         yield from _walk(child)
 
 
-def publish_png(png: bytes) -> str:
-    """Write PNG bytes under ``static/generated/`` named by content hash; return the absolute URL to serve it.
+#: Generated files kept; older ones are deleted (a session only ever needs the newest few).
+MAX_GENERATED_FILES = 400
 
-    Content-addressed names keep the map script identical while the picture is unchanged (so a refresh tick does
-    not redraw it) and let the browser cache it.
+
+def publish_bytes(data: bytes, suffix: str) -> str:
+    """Write ``data`` under ``static/generated/`` named by content hash + ``suffix`` (``.png``, ``.json``); return
+    the absolute URL that serves it.
+
+    Content-addressed names keep the map script identical while the content is unchanged (so a refresh tick does
+    not redraw it) and let the browser cache it. The folder is pruned to :data:`MAX_GENERATED_FILES`.
     """
-    digest = hashlib.sha256(png).hexdigest()[:24]
+    digest = hashlib.sha256(data).hexdigest()[:24]
     GENERATED_DIR.mkdir(parents=True, exist_ok=True)
-    path = GENERATED_DIR / f"{digest}.png"
+    path = GENERATED_DIR / f"{digest}{suffix}"
     if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(png)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
         tmp.replace(path)
+        _prune()
     return f"{STATIC_URL}/generated/{path.name}"
+
+
+def publish_png(png: bytes) -> str:
+    """:func:`publish_bytes` for a PNG picture."""
+    return publish_bytes(png, ".png")
+
+
+def _prune() -> None:
+    files = [p for p in GENERATED_DIR.iterdir() if p.suffix in (".png", ".json")]
+    if len(files) <= MAX_GENERATED_FILES:
+        return
+    files.sort(key=lambda p: p.stat().st_mtime)
+    for old in files[: len(files) - MAX_GENERATED_FILES]:
+        old.unlink(missing_ok=True)

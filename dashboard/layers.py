@@ -17,8 +17,11 @@ from pathlib import Path
 import folium
 import folium.plugins
 import numpy as np
+from folium.elements import JSCSSMixin
+from folium.template import Template
 from pyproj import Geod
 
+from dashboard.assets import MARKERCLUSTER_CSS, MARKERCLUSTER_JS
 from dashboard.errors import LayerDataError
 from dashboard.i18n import t
 from firewatch.model import Hotspot, Incident, parse_time
@@ -90,26 +93,35 @@ def incident_tooltip(incident: Incident, lang: str) -> str:
 
 def incidents_layer(incidents: list[Incident], *, now: datetime, new_window_s: float, lang: str,
                     selected_id: str | None = None) -> folium.FeatureGroup:
-    """Perimeter polygons (GeoJSON) of the incidents; a dashed circle at the centre when there is no perimeter."""
+    """Incidents as one GeoJSON layer: perimeter polygons, or a dashed circle at the centre when there is none.
+
+    One layer for all (not one per incident) keeps a refresh with hundreds of incidents cheap: folium compiles a
+    template per element. Features carry ``label`` (the tooltip, incident id first) and ``style``.
+    """
     group = folium.FeatureGroup(name=t("layer_incidents", lang))
+    features = []
     for incident in incidents:
         style = incident_style(incident, now=now, new_window_s=new_window_s)
         if incident.incident_id == selected_id:
             style = {**style, "weight": style["weight"] + 2, "color": "#00e5ff"}
-        tooltip = incident_tooltip(incident, lang)
+        label = incident_tooltip(incident, lang)
         perimeter = incident.perimeter
         if isinstance(perimeter, dict) and perimeter.get("type") in ("Polygon", "MultiPolygon") \
                 and perimeter.get("coordinates"):
-            folium.GeoJson({"type": "Feature", "geometry": perimeter,
-                            "properties": {"incident_id": incident.incident_id}},
-                           style_function=lambda _feature, s=style: s,
-                           tooltip=folium.Tooltip(tooltip)).add_to(group)
+            geometry = perimeter
         elif _finite(incident.lat, incident.lon):
-            _classed(folium.CircleMarker(
-                (incident.lat, incident.lon), radius=10, color=style["color"], weight=style["weight"], fill=True,
-                fill_color=style["fillColor"], fill_opacity=style["fillOpacity"], dash_array="4 4",
-                tooltip=folium.Tooltip(f"{tooltip} · {html.escape(t('no_perimeter', lang))}")),
-                "fw-incident fw-no-perimeter").add_to(group)
+            geometry = {"type": "Point", "coordinates": [incident.lon, incident.lat]}
+            style = {**style, "className": "fw-incident fw-no-perimeter", "dashArray": "4 4"}
+            label = f"{label} · {html.escape(t('no_perimeter', lang))}"
+        else:
+            continue
+        features.append({"type": "Feature", "geometry": geometry,
+                         "properties": {"incident_id": incident.incident_id, "label": label, "style": style}})
+    if features:
+        folium.GeoJson({"type": "FeatureCollection", "features": features},
+                       style_function=lambda feature: feature["properties"]["style"],
+                       marker=folium.CircleMarker(radius=10, fill=True),
+                       tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(group)
     return group
 
 
@@ -125,19 +137,42 @@ def hotspot_radius_px(frp_kw: float | None) -> float:
 
 _CONFIDENCE_COLOURS = {"low": "#fecc5c", "nominal": "#fd8d3c", "high": "#bd0026"}
 
-_FAST_CALLBACK = """
-var callback = function (row) {
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: row[2], color: row[3], fillColor: row[3], fillOpacity: 0.8, weight: 1, className: "fw-hotspot"});
-    marker.bindTooltip(row[4]);
-    return marker;
-};
-"""
+class HotspotMarkers(JSCSSMixin, folium.MacroElement):
+    """Hotspot circles loaded by the browser from a JSON file the server serves (rows ``[lat, lon, radius_px,
+    colour, label]``), clustered with Leaflet.markercluster (bulk ``addLayers``, chunked) or plain.
+
+    The rows travel as a content-addressed file, not inside the map script: streamlit-folium re-sends (and folium
+    re-compiles as a template) the whole script every refresh, which costs ~0.3 s per MB; a URL costs nothing and
+    is unchanged — so nothing is redrawn — while the hotspots are unchanged.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ "L.markerClusterGroup({chunkedLoading: true})" if this.cluster
+                                       else "L.featureGroup()" }};
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        fetch({{ this.url|tojson }}).then(function (response) { return response.json(); }).then(function (rows) {
+            var markers = rows.map(function (row) {
+                return L.circleMarker([row[0], row[1]], {radius: row[2], color: row[3], fillColor: row[3],
+                    fillOpacity: 0.8, weight: 1, className: "fw-hotspot"}).bindTooltip(row[4]);
+            });
+            {% if this.cluster %}{{ this.get_name() }}.addLayers(markers);
+            {% else %}markers.forEach(function (m) { {{ this.get_name() }}.addLayer(m); });{% endif %}
+        });
+        {% endmacro %}
+    """)
+    default_js = MARKERCLUSTER_JS
+    default_css = MARKERCLUSTER_CSS
+
+    def __init__(self, url: str, *, cluster: bool) -> None:
+        super().__init__()
+        self._name = "HotspotMarkers"
+        self.url = url
+        self.cluster = cluster
 
 
-def hotspots_layer(hotspots: list[Hotspot], *, lang: str, cluster_threshold: int) -> folium.FeatureGroup:
-    """Located hotspots as circles sized by FRP and coloured by confidence class; clustered above the threshold."""
-    group = folium.FeatureGroup(name=t("layer_hotspots", lang))
+def hotspot_rows(hotspots: list[Hotspot]) -> list[list]:
+    """Map rows ``[lat, lon, radius_px, colour, label]`` of the located hotspots (unlocated ones are skipped)."""
     rows = []
     for hotspot in hotspots:
         if not hotspot.is_located:
@@ -146,17 +181,19 @@ def hotspots_layer(hotspots: list[Hotspot], *, lang: str, cluster_threshold: int
         if hotspot.frp_lower_bound and _finite(hotspot.frp_kw):
             frp = "≥ " + frp
         temp_c = hotspot.max_temp_k - 273.15 if _finite(hotspot.max_temp_k) else float("nan")
-        label = html.escape(f"{hotspot.source_id} {parse_time(hotspot.time):%H:%M:%S}Z · {frp} · "
-                            f"{temp_c:.0f} °C · {hotspot.confidence_class}")
+        label = html.escape(f"{hotspot.source_id} {hotspot.time:%H:%M:%S}Z · {frp} · {temp_c:.0f} °C · "
+                            f"{hotspot.confidence_class}")
         rows.append([round(hotspot.lat, 7), round(hotspot.lon, 7), round(hotspot_radius_px(hotspot.frp_kw), 1),
                      _CONFIDENCE_COLOURS.get(hotspot.confidence_class, "#fd8d3c"), label])
-    if len(rows) > cluster_threshold:
-        folium.plugins.FastMarkerCluster(rows, callback=_FAST_CALLBACK, name=t("layer_hotspots", lang),
-                                         control=False, chunkedLoading=True).add_to(group)
-    else:
-        for lat, lon, radius, colour, label in rows:
-            _classed(folium.CircleMarker((lat, lon), radius=radius, color=colour, fill=True, fill_color=colour,
-                                         fill_opacity=0.8, weight=1, tooltip=label), "fw-hotspot").add_to(group)
+    return rows
+
+
+def hotspots_layer(rows_url: str | None, count: int, *, lang: str, cluster_threshold: int) -> folium.FeatureGroup:
+    """Hotspot circles from a served JSON file of :func:`hotspot_rows` (``count`` rows), clustered above the
+    threshold; an empty layer when there are none."""
+    group = folium.FeatureGroup(name=t("layer_hotspots", lang))
+    if rows_url is not None and count > 0:
+        HotspotMarkers(rows_url, cluster=count > cluster_threshold).add_to(group)
     return group
 
 

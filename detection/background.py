@@ -48,13 +48,15 @@ def region_of_interest(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int
 
 
 def background_stats(temperature_k: np.ndarray, candidates: np.ndarray, saturated: np.ndarray | None,
-                     excluded: np.ndarray | None, config: DetectorConfig) -> Background:
+                     excluded: np.ndarray | None, config: DetectorConfig, *,
+                     positions: tuple[np.ndarray, np.ndarray] | None = None) -> Background:
     """Growing-window background of every candidate of the (y, x) boolean ``candidates`` mask.
 
     ``temperature_k`` is (y, x) float32 kelvin with NaN for invalid pixels; ``saturated`` and ``excluded`` (masked
-    static heat sources) are optional (y, x) booleans of pixels that must not count as background.
+    static heat sources) are optional (y, x) booleans of pixels that must not count as background. ``positions`` is
+    ``np.nonzero(candidates)`` when the caller already has it.
     """
-    rows, cols = np.nonzero(candidates)
+    rows, cols = positions if positions is not None else np.nonzero(candidates)
     half_max = config.window_sizes_px[-1] // 2
     rs, cs = region_of_interest(rows, cols, temperature_k.shape, half_max)
     roi = temperature_k[rs, cs]

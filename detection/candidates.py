@@ -1,7 +1,9 @@
 """Scene statistics from a strided subsample and the one-pass candidate test.
 
 This is the whole cost of a fire-free frame (DESIGN.md §4 "Cost"): a median and a MAD over every n-th row and column,
-one NaN-ignoring minimum (negative kelvin check), one comparison, and a check of the saturation mask.
+one comparison, and a check of the saturation mask. Plausibility (°C passed as kelvin, raw counts, negative kelvin) is
+checked on the subsample, on the candidates and — by the detector — on the background windows it reads; an isolated
+absurd pixel elsewhere cannot change a detection and costs no extra pass.
 """
 
 from __future__ import annotations
@@ -76,12 +78,15 @@ def scene_stats(temperature_k: np.ndarray, config: DetectorConfig, name: str) ->
     """
     stride = config.scene_stride_px
     sample = temperature_k[::stride, ::stride].ravel()
-    sample = sample[~np.isnan(sample)]
-    if sample.size == 0:  # sparse valid pixels missed by the stride: fall back to all of them
-        sample = temperature_k[~np.isnan(temperature_k)]
+    nan = np.isnan(sample)
+    if nan.any():
+        sample = sample[~nan]
+        if sample.size == 0:  # sparse valid pixels missed by the stride: fall back to all of them
+            sample = temperature_k[~np.isnan(temperature_k)]
     n = sample.size
     if n == 0:
         return SceneStats(float("nan"), float("nan"), config.certain_fire_k, 0)
+    check_not_negative(sample, name)
     median = float(np.partition(sample, n // 2)[n // 2])
     mad = float(np.partition(np.abs(sample - np.float32(median)), n // 2)[n // 2])
     if median < config.min_scene_median_k:
@@ -101,12 +106,8 @@ def candidate_mask(temperature_k: np.ndarray, saturated: np.ndarray | None, stat
                    config: DetectorConfig, name: str) -> np.ndarray | None:
     """Boolean (y, x) mask of candidates (T > threshold, or saturated), or None when there is none.
 
-    Raises :class:`InvalidFrame` for negative kelvin anywhere or a candidate above ``max_plausible_k``.
+    Raises :class:`InvalidFrame` for a candidate above ``max_plausible_k``.
     """
-    coldest = float(np.fmin.reduce(temperature_k, axis=None))
-    if coldest < 0:
-        raise InvalidFrame(f"{name}: temperature {coldest:.1f} K is negative — impossible in kelvin; the reader "
-                           "mislabelled the unit or the radiometric decode is wrong")
     mask = temperature_k > np.float32(stats.threshold_k)
     has_candidate = bool(mask.any())
     if saturated is not None and saturated.any():
@@ -120,3 +121,11 @@ def candidate_mask(temperature_k: np.ndarray, saturated: np.ndarray | None, stat
         raise InvalidFrame(f"{name}: temperature {hottest:.4g} K at pixel (row {row}, col {col}) is above "
                            f"{config.max_plausible_k:.0f} K — not a temperature (raw counts or a decode error)")
     return mask
+
+
+def check_not_negative(temperature_k: np.ndarray, name: str) -> None:
+    """Raise :class:`InvalidFrame` when any (non-NaN) value of the array is below 0 K."""
+    coldest = float(np.fmin.reduce(temperature_k, axis=None)) if temperature_k.size else float("nan")
+    if coldest < 0:
+        raise InvalidFrame(f"{name}: temperature {coldest:.1f} K is negative — impossible in kelvin; the reader "
+                           "mislabelled the unit or the radiometric decode is wrong")

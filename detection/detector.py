@@ -15,7 +15,7 @@ import xarray as xr
 from scipy import ndimage
 
 from detection.background import background_stats, region_of_interest
-from detection.candidates import SceneStats, candidate_mask, frame_arrays, scene_stats
+from detection.candidates import SceneStats, candidate_mask, check_not_negative, frame_arrays, scene_stats
 from detection.clusters import ClusterMeasure, ClusterPixels, frp_kw, group_clusters, is_sun_heated_plateau, measure
 from detection.confidence import confidence_class, single_look_confidence
 from detection.config import DetectorConfig
@@ -32,7 +32,7 @@ class DetectionResult:
     """What :func:`detect` found in one frame.
 
     ``hotspots`` are the kept clusters; ``labels`` is an int32 (y, x) array where pixel value k ≥ 1 belongs to
-    ``hotspots[k - 1]`` (0 = no hotspot); ``rejected`` holds clusters rejected as sun-heated plateaus (with
+    ``hotspots[k - 1]`` (0 = no hotspot; a read-only all-zero view when nothing was found); ``rejected`` holds clusters rejected as sun-heated plateaus (with
     ``extra["rejected"] == "sun_heated_plateau"``, not in ``labels``); ``candidate_count`` is the number of
     candidate pixels; ``stats`` holds the scene median/MAD (K), thresholds, counts and ``timings_ms``.
     """
@@ -69,23 +69,25 @@ def detect(frame: xr.Dataset, config: DetectorConfig = DetectorConfig(), *,
     }
     if candidates is None:
         stats["timings_ms"]["total"] = (_time.perf_counter() - t_start) * 1e3
-        return DetectionResult([], np.zeros(temperature.shape, dtype=np.int32), 0, stats)
-    return _detect_candidates(frame, temperature, saturated, candidates, scene, config, masks, stats, t_start)
+        # A read-only view of one zero: allocating and zeroing 1.3 MB would cost more than the whole detection.
+        return DetectionResult([], np.broadcast_to(np.int32(0), temperature.shape), 0, stats)
+    return _detect_candidates(frame, temperature, saturated, candidates, scene, config, masks, stats, t_start, name)
 
 
 def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np.ndarray | None,
                        candidates: np.ndarray, scene: SceneStats, config: DetectorConfig,
-                       masks: StaticMasks | None, stats: dict, t_start: float) -> DetectionResult:
+                       masks: StaticMasks | None, stats: dict, t_start: float, name: str) -> DetectionResult:
     """Background, contextual test, clustering and hotspot building for a frame with candidates."""
     t0 = _time.perf_counter()
+    rows, cols = np.nonzero(candidates)
+    rs, cs = region_of_interest(rows, cols, temperature.shape, config.window_sizes_px[-1] // 2)
+    check_not_negative(temperature[rs, cs], name)  # every pixel a background window may read
     grid = GroundGrid.from_frame(frame)
     excluded = None
     if masks is not None and grid is not None:
-        rows, cols = np.nonzero(candidates)
-        rs, cs = region_of_interest(rows, cols, temperature.shape, config.window_sizes_px[-1] // 2)
         excluded = np.zeros(temperature.shape, dtype=bool)
         excluded[rs, cs] = masks.contains(grid.lon[rs, cs], grid.lat[rs, cs])
-    background = background_stats(temperature, candidates, saturated, excluded, config)
+    background = background_stats(temperature, candidates, saturated, excluded, config, positions=(rows, cols))
     t1 = _time.perf_counter()
 
     rows, cols = background.rows, background.cols

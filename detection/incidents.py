@@ -276,11 +276,9 @@ class _Fuser:
             keep.extra["location_uncertainty_m"] = min(keep.extra["location_uncertainty_m"],
                                                        other.extra["location_uncertainty_m"])
             for prefix in ("", "masked_"):
-                conf_key, class_key = prefix + "member_confidence", prefix + "member_class"
-                if conf_key in other.extra:
-                    keep.extra[conf_key] = max(keep.extra.get(conf_key, 0.0), other.extra[conf_key])
-                    if _CLASS_RANK[other.extra[class_key]] > _CLASS_RANK[keep.extra.get(class_key, "low")]:
-                        keep.extra[class_key] = other.extra[class_key]
+                if prefix + "member_confidence" in other.extra:
+                    _raise_member(keep.extra, prefix, other.extra[prefix + "member_confidence"],
+                                  other.extra.get(prefix + "member_class", "low"))
             keep.extra.setdefault("merged", []).append(other.incident_id)
             previous = other.state
             other.state, other.closed_at = "closed", time
@@ -337,11 +335,8 @@ class _Fuser:
             inc.max_frp_kw = max(inc.max_frp_kw, float(hotspot.frp_kw))
         inc.max_temp_k = max(inc.max_temp_k, float(hotspot.max_temp_k))
         # Masked hotspots' confidence counts only while the incident has no unmasked evidence.
-        prefix = "masked_" if hotspot.masked else ""
-        extra[prefix + "member_confidence"] = max(extra.get(prefix + "member_confidence", 0.0),
-                                                  float(hotspot.confidence))
-        if _CLASS_RANK[hotspot.confidence_class] > _CLASS_RANK[extra.get(prefix + "member_class", "low")]:
-            extra[prefix + "member_class"] = hotspot.confidence_class
+        _raise_member(extra, "masked_" if hotspot.masked else "", float(hotspot.confidence),
+                      hotspot.confidence_class)
         self._update_confidence(inc)
 
     def _update_confidence(self, inc: Incident) -> None:
@@ -431,6 +426,13 @@ def _with_bookkeeping(inc: Incident, config: FusionConfig) -> Incident:
     if "extent_m" not in extra and inc.perimeter:
         extra["extent_m"] = extent_m(from_geojson(inc.perimeter), inc.lon, inc.lat)
     return inc
+
+
+def _raise_member(extra: dict, prefix: str, confidence: float, class_: str) -> None:
+    """Keep the best member confidence and class (``prefix`` "masked_" for masked members)."""
+    extra[prefix + "member_confidence"] = max(extra.get(prefix + "member_confidence", 0.0), confidence)
+    current = extra.get(prefix + "member_class", "low")
+    extra[prefix + "member_class"] = class_ if _CLASS_RANK[class_] > _CLASS_RANK[current] else current
 
 
 def _add_unique(items: list, value) -> None:

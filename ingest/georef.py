@@ -8,7 +8,7 @@ Frames of reference
 * Ground points are WGS 84 ``lon, lat`` degrees and elevation in metres AMSL; ranges are slant metres.
 
 Whole frames (:func:`georeference`) take exact rays (:func:`ingest.terrain.intersect_rays`) on a coarse grid of pixels
-every ``grid_step_px``, interpolate them bilinearly to every pixel with two small matrix products per quantity, and
+every ``grid_step_px``, interpolate them bilinearly to every pixel (separably: rows, then columns), and
 cast exact rays for every pixel of a block whose corners cannot be trusted: a corner sees the sky or leaves the DEM,
 or the ground under the block bends more than the interpolation tolerates (a tenth of a pixel footprint, estimated
 from the change of slope of the ground positions at the grid nodes — occlusion edges and horizons show up there as
@@ -112,15 +112,48 @@ def _grid_nodes(size: int, step: int) -> np.ndarray:
     return nodes if nodes[-1] == size - 1 else np.append(nodes, size - 1)
 
 
-def _interp_matrix(size: int, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bilinear weights ``(size, len(nodes))`` from node values to every index, and each index's block number."""
+def _interp_weights(size: int, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every index ``0..size-1``: its block (left node number) and the fraction of the way to the next node."""
     index = np.arange(size)
     block = np.clip(np.searchsorted(nodes, index, side="right") - 1, 0, len(nodes) - 2)
     frac = (index - nodes[block]) / (nodes[block + 1] - nodes[block])
-    weights = np.zeros((size, len(nodes)))
-    weights[index, block] = 1.0 - frac
-    weights[index, block + 1] += frac
-    return weights, block
+    return block, frac
+
+
+def _interpolate(values: np.ndarray, rows: tuple[np.ndarray, np.ndarray], cols: tuple[np.ndarray, np.ndarray],
+                 node_c: np.ndarray) -> np.ndarray:
+    """Separable bilinear interpolation of node values ``(n_r, n_c)`` to every pixel: rows first, then columns.
+
+    The row pass works on the small ``(H, n_c)`` array; the column pass writes the evenly spaced blocks through a
+    ``(H, blocks, step)`` view (two array passes, no gathers) and only the last, shorter block by gathering. NaN
+    nodes are read as 0 (their blocks are replaced by exact rays).
+    """
+    block_r, frac_r = rows
+    block_c, frac_c = cols
+    v = np.where(np.isnan(values), 0.0, values)
+    f = frac_r[:, None]
+    by_row = v[block_r] * (1.0 - f) + v[block_r + 1] * f
+    height, width = by_row.shape[0], block_c.shape[0]
+    out = np.empty((height, width))
+    step = int(node_c[1] - node_c[0])
+    even = int(np.sum(np.diff(node_c) == step))  # leading blocks of exactly `step` columns
+    if even:
+        left = by_row[:, :even, None]
+        slope = (by_row[:, 1:even + 1] - by_row[:, :even])[:, :, None]
+        view = out[:, :even * step].reshape(height, even, step)
+        np.multiply(slope, (np.arange(step) / step)[None, None, :], out=view)
+        view += left
+    tail = slice(even * step, width)
+    g = frac_c[tail][None, :]
+    out[:, tail] = by_row[:, block_c[tail]] * (1.0 - g) + by_row[:, block_c[tail] + 1] * g
+    return out
+
+
+def _at_nodes(values: np.ndarray, node_r: np.ndarray, node_c: np.ndarray) -> np.ndarray:
+    """Values of a per-pixel array at the grid nodes; ``values`` may be ``(H, W)``, ``(1, W)`` or ``(H, 1)``."""
+    r = node_r if values.shape[0] > 1 else np.zeros(1, dtype=np.intp)
+    c = node_c if values.shape[1] > 1 else np.zeros(1, dtype=np.intp)
+    return np.broadcast_to(values[np.ix_(r, c)], (len(node_r), len(node_c)))
 
 
 def _local_metres(lon, lat, lon0: float, lat0: float) -> np.ndarray:
@@ -260,8 +293,8 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
     x_n, y_n = _normalised_coordinates(camera)
     rot = pose.rotation()
     hit = np.isfinite(coarse.range_m)
-    xn_nodes = np.broadcast_to(x_n, (height, width))[np.ix_(node_r, node_c)]
-    yn_nodes = np.broadcast_to(y_n, (height, width))[np.ix_(node_r, node_c)]
+    xn_nodes = _at_nodes(x_n, node_r, node_c)
+    yn_nodes = _at_nodes(y_n, node_r, node_c)
     ray_norm_nodes = np.sqrt(xn_nodes ** 2 + yn_nodes ** 2 + 1.0)
     inv_depth = ray_norm_nodes / coarse.range_m  # 1/m, NaN for sky
     bend_r = _slope_bend(inv_depth[..., None], node_r, 0)
@@ -288,32 +321,46 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
     exact_blocks = ~trusted & ((corner_hits > 0) | ((corner_uncovered > 0) & (corner_uncovered < 4)))
     uncovered_blocks = corner_uncovered == 4
 
-    # Interpolation to every pixel: two small matrix products per field (separable bilinear weights).
-    w_r, block_r = _interp_matrix(height, node_r)
-    w_c, block_c = _interp_matrix(width, node_c)
+    # Interpolation to every pixel, separable bilinear (a gather and a weighted sum per axis).
+    weights_r = _interp_weights(height, node_r)
+    weights_c = _interp_weights(width, node_c)
+    block_r, block_c = weights_r[0], weights_c[0]
 
     def interpolate(values: np.ndarray) -> np.ndarray:
-        return w_r @ np.nan_to_num(values) @ w_c.T
+        return _interpolate(values, weights_r, weights_c, node_c)
 
-    # Local tangent-plane metres → degrees, plus the exact-minus-linear residual (smooth: earth curvature and
-    # meridian convergence) interpolated from the nodes.
-    deg_per_m_east, deg_per_m_north = _degrees_per_metre(pose.lat_deg)
-    ray_unit_nodes = coarse.range_m / ray_norm_nodes
-    d_nodes = [rot[i, 0] * xn_nodes + rot[i, 1] * yn_nodes + rot[i, 2] for i in range(3)]
-    resid_lon = coarse.lon_deg - pose.lon_deg - d_nodes[0] * ray_unit_nodes * deg_per_m_east
-    resid_lat = coarse.lat_deg - pose.lat_deg - d_nodes[1] * ray_unit_nodes * deg_per_m_north
+    # Ground point of every pixel: P = C + depth·D with D = R·(x, y, 1). Longitude and latitude are an affine function
+    # of the local east/north offsets (least squares over the nodes) plus the smooth remainder (earth curvature,
+    # meridian convergence; interpolated only when it matters); elevation is the camera height plus the up offset
+    # plus the node-interpolated curvature drop. Each product of a ray component with depth is one array pass
+    # because the ray components are sums of a row vector and a column vector.
     with np.errstate(divide="ignore"):
         depth = 1.0 / interpolate(inv_depth)
-    east = (rot[0, 0] * x_n + rot[0, 1] * y_n + rot[0, 2]) * depth
-    north = (rot[1, 0] * x_n + rot[1, 1] * y_n + rot[1, 2]) * depth
-    up = (rot[2, 0] * x_n + rot[2, 1] * y_n + rot[2, 2]) * depth
-    full = {
-        "lon": pose.lon_deg + east * deg_per_m_east + interpolate(resid_lon),
-        "lat": pose.lat_deg + north * deg_per_m_north + interpolate(resid_lat),
-        "elevation": pose.alt_amsl_m + up + (1.0 - refraction_k) * (east * east + north * north)
-        / (2.0 * EARTH_RADIUS_M),
-        "pixel_area": interpolate(node_area),
-    }
+    d_nodes = [rot[i, 0] * xn_nodes + rot[i, 1] * yn_nodes + rot[i, 2] for i in range(3)]
+    east_n, north_n, up_n = (d * (coarse.range_m / ray_norm_nodes) for d in d_nodes)
+    tolerance_m = INTERP_TOLERANCE_FOOTPRINTS * float(np.nanmin(np.sqrt(node_area))) if hit.any() else 0.0
+    metres_per_deg = 1.0 / np.array(_degrees_per_metre(pose.lat_deg))
+    full = {}
+    for name, exact_deg, origin, scale in (("lon", coarse.lon_deg, pose.lon_deg, metres_per_deg[0]),
+                                           ("lat", coarse.lat_deg, pose.lat_deg, metres_per_deg[1])):
+        offset = exact_deg - origin
+        design = np.column_stack([np.ones(int(hit.sum())), east_n[hit], north_n[hit]])
+        const, per_east, per_north = (np.linalg.lstsq(design, offset[hit], rcond=None)[0] if hit.sum() >= 3
+                                      else (0.0, 0.0, 0.0))
+        along = (per_east * rot[0, 0] + per_north * rot[1, 0]) * x_n + (per_east * rot[0, 2] + per_north * rot[1, 2])
+        across = (per_east * rot[0, 1] + per_north * rot[1, 1]) * y_n
+        values = (along + across) * depth
+        values += origin + const
+        remainder = offset - const - per_east * east_n - per_north * north_n
+        if hit.any() and np.nanmax(np.abs(remainder[hit])) * scale > 0.01 * tolerance_m:
+            values += interpolate(np.where(hit, remainder, 0.0))
+        full[name] = values
+    up_pixels = (rot[2, 0] * x_n + rot[2, 2]) + rot[2, 1] * y_n
+    elevation = up_pixels * depth
+    elevation += pose.alt_amsl_m
+    elevation += interpolate(coarse.elevation_m - pose.alt_amsl_m - up_n)
+    full["elevation"] = elevation
+    full["pixel_area"] = interpolate(node_area)
     pixel_trusted = trusted[np.ix_(block_r, block_c)]
     if not pixel_trusted.all():
         for values in full.values():
@@ -336,8 +383,15 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
         c0, c1 = max(int(cc.min()) - 1, 0), min(int(cc.max()) + 2, width)
         window = np.concatenate([_local_metres(full["lon"][r0:r1, c0:c1], full["lat"][r0:r1, c0:c1], pose.lon_deg,
                                                pose.lat_deg), full["elevation"][r0:r1, c0:c1, None]], axis=-1)
-        area = _pixel_area_from_points(window, np.arange(r0, r1), np.arange(c0, c1))
-        full["pixel_area"][rr, cc] = area[rr - r0, cc - c0]
+        area = _pixel_area_from_points(window, np.arange(r0, r1), np.arange(c0, c1))[rr - r0, cc - c0]
+        # A ground pixel whose neighbours on one axis both see the sky has no Jacobian: level-ground estimate
+        # range²/(fx·fy)/sin(depression), the depression floored at 1° (grazing pixels just below a horizon).
+        lonely = np.isnan(area) & exact.hit
+        if lonely.any():
+            sin_depression = np.maximum(-ray_enu(camera, pose, rr[lonely], cc[lonely])[..., 2],
+                                        math.sin(math.radians(1.0)))
+            area[lonely] = exact.range_m[lonely] ** 2 / (camera.fx_px * camera.fy_px) / sin_depression
+        full["pixel_area"][rr, cc] = area
         full["pixel_area"][~np.isfinite(full["lon"])] = np.nan
 
     finite_err = err_est[trusted]

@@ -17,3 +17,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real reference data not found at {SHARED_DATA} (set FIREWATCH_SHARED_DATA to its folder)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def small_scenario(tmp_path_factory):
+    """A tiny synthetic scenario (``ScenarioConfig.small()``: one fire, a drone and a tower), generated once."""
+    from firewatch.scenario import ScenarioConfig, generate_scenario
+
+    return generate_scenario(tmp_path_factory.mktemp("small-scenario"), ScenarioConfig.small())

@@ -67,12 +67,14 @@ def _static_layers(ctx: Context, fmap: folium.Map) -> None:
             st.warning(t("layer_error", ctx.lang, error=exc))
 
 
-def _live_layers(ctx: Context, incidents, hotspots, frames) -> list[folium.FeatureGroup]:
+def _live_layers(ctx: Context, incidents, hotspot_source: tuple[str | None, int],
+                 frames) -> list[folium.FeatureGroup]:
     now = utc_now()
     groups = [
         layers.incidents_layer(incidents, now=now, new_window_s=ctx.config.new_incident_window_s, lang=ctx.lang,
                                selected_id=st.session_state.get("selected_incident")),
-        layers.hotspots_layer(hotspots, lang=ctx.lang, cluster_threshold=ctx.config.hotspot_cluster_threshold),
+        layers.hotspots_layer(*hotspot_source, lang=ctx.lang,
+                              cluster_threshold=ctx.config.hotspot_cluster_threshold),
         layers.cameras_layer(frames, lang=ctx.lang, default_range_m=ctx.config.fov_range_m),
         layers.footprints_layer(frames, lang=ctx.lang),
     ]
@@ -124,7 +126,7 @@ def live(ctx: Context) -> None:
     since, until = ctx.window.start, ctx.window.end
     try:
         incidents = loaders.incidents(ctx.db_url, since, until)
-        hotspots = loaders.hotspots(ctx.db_url, since, until, ctx.config.max_hotspots)
+        hotspot_source = loaders.hotspot_layer_source(ctx.db_url, since, until, ctx.config.max_hotspots)
         frames = loaders.frames(ctx.db_url, since, until)
         stats = loaders.stats(ctx.db_url)
     except FirewatchError as exc:
@@ -141,7 +143,7 @@ def live(ctx: Context) -> None:
         fmap = base_map(spec)
         _static_layers(ctx, fmap)
         result = st_folium(fmap, key="ops-map", height=620, use_container_width=True,
-                           feature_group_to_add=_live_layers(ctx, incidents, hotspots, frames),
+                           feature_group_to_add=_live_layers(ctx, incidents, hotspot_source, frames),
                            layer_control=folium.LayerControl(collapsed=True),
                            returned_objects=["last_object_clicked_tooltip"])
         _handle_click(result, incidents)

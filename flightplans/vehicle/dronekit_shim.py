@@ -32,14 +32,32 @@ class NeedsIntProtocol(UploadError):
 
 
 def _connect(url: str, heartbeat_timeout_s: float):
+    """dronekit Vehicle on ``url``, initialised within ``heartbeat_timeout_s``.
+
+    ``Vehicle.initialize`` waits without a time limit for a flight mode and for the first PARAM_VALUE, so it runs in
+    a daemon thread and is abandoned (connection closed) when the time is up.
+    """
     try:
-        return dronekit.connect(url, wait_ready=False, heartbeat_timeout=heartbeat_timeout_s,
-                                timeout=heartbeat_timeout_s)
-    except dronekit.APIException as exc:
-        raise UploadError(f"no vehicle on {url}: {exc} (no HEARTBEAT within {heartbeat_timeout_s:g} s); check "
-                          "--connect, the telemetry link and that the autopilot is powered") from exc
-    except OSError as exc:
+        vehicle = dronekit.connect(url, _initialize=False)
+    except (dronekit.APIException, OSError) as exc:
         raise UploadError(f"cannot open {url}: {exc}") from exc
+    failure: list[BaseException] = []
+
+    def initialise() -> None:
+        try:
+            vehicle.initialize(rate=4, heartbeat_timeout=heartbeat_timeout_s)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+            failure.append(exc)
+
+    worker = threading.Thread(target=initialise, name="dronekit-initialise", daemon=True)
+    worker.start()
+    worker.join(heartbeat_timeout_s + 1.0)
+    if worker.is_alive() or failure:
+        vehicle.close()
+        reason = failure[0] if failure else "no HEARTBEAT, flight mode and parameters"
+        raise UploadError(f"no vehicle on {url}: {reason} within {heartbeat_timeout_s:g} s; check --connect, the "
+                          "telemetry link and that the autopilot is powered")
+    return vehicle
 
 
 def _download(vehicle, url: str, timeout_s: float) -> list:
@@ -52,6 +70,13 @@ def _download(vehicle, url: str, timeout_s: float) -> list:
                           "out)") from exc
     loader = vehicle._wploader
     return [loader.wp(k) for k in range(loader.count())]
+
+
+def _raise_if_rejected(acks: list, url: str) -> None:
+    for ack in acks:
+        if ack.type != mavutil.mavlink.MAV_MISSION_ACCEPTED:
+            result = mavutil.mavlink.enums["MAV_MISSION_RESULT"][ack.type]
+            raise UploadError(f"vehicle on {url} rejected the mission: {result.name} ({result.description})")
 
 
 def upload_with_dronekit(url: str, items: list[MavItem], *, timeout_s: float, heartbeat_timeout_s: float,
@@ -93,6 +118,7 @@ def upload_with_dronekit(url: str, items: list[MavItem], *, timeout_s: float, he
         try:
             commands.upload(timeout=timeout_s)
         except dronekit.TimeoutError as exc:
+            _raise_if_rejected(acks, url)
             if int_requests:
                 raise NeedsIntProtocol(f"vehicle on {url} requests MISSION_REQUEST_INT") from exc
             raise UploadError(f"vehicle on {url} stopped requesting mission items ({timeout_s:g} s timeout)") from exc
@@ -102,10 +128,7 @@ def upload_with_dronekit(url: str, items: list[MavItem], *, timeout_s: float, he
             seen.clear()
         if not acks:
             raise UploadError(f"vehicle on {url} sent no MISSION_ACK within {timeout_s:g} s after the upload")
-        ack = acks[-1]
-        if ack.type != mavutil.mavlink.MAV_MISSION_ACCEPTED:
-            name = mavutil.mavlink.enums["MAV_MISSION_RESULT"][ack.type].name
-            raise UploadError(f"vehicle on {url} rejected the mission: {name}")
+        _raise_if_rejected(acks, url)
         back = _download(vehicle, url, timeout_s)
         return home, back
     finally:

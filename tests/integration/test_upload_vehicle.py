@@ -60,7 +60,7 @@ class ArduPilotLike(threading.Thread):
         while not self.stop.is_set():
             if time.monotonic() >= next_beat:
                 self.conn.mav.heartbeat_send(mavlink.MAV_TYPE_QUADROTOR, mavlink.MAV_AUTOPILOT_ARDUPILOTMEGA,
-                                             0, 0, mavlink.MAV_STATE_STANDBY)
+                                             mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, 0, mavlink.MAV_STATE_STANDBY)
                 next_beat = time.monotonic() + 0.2
             msg = self.conn.recv_match(blocking=True, timeout=0.05)
             if msg is None or msg.get_type() == "BAD_DATA":
@@ -69,7 +69,9 @@ class ArduPilotLike(threading.Thread):
             kind = msg.get_type()
             if getattr(msg, "mission_type", 0) not in (0, None):
                 continue
-            if kind == "MISSION_REQUEST_LIST":
+            if kind == "PARAM_REQUEST_LIST":  # dronekit waits for the first parameter
+                self.conn.mav.param_value_send(b"SYSID_THISMAV", 1.0, mavlink.MAV_PARAM_TYPE_INT8, 1, 0)
+            elif kind == "MISSION_REQUEST_LIST":
                 self.conn.mav.mission_count_send(*target, len(self.stored), 0)
             elif kind in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):
                 self.requests_seen.add(kind)

@@ -13,8 +13,6 @@ from dashboard.assets import STATIC_DIR, localize, publish_png
 from dashboard.errors import DashboardError
 from dashboard.layers import hotspots_layer
 from dashboard.mapview import BaseMapSpec, base_map
-from firewatch.model import Hotspot
-from datetime import datetime, timezone
 
 
 def test_vendored_files_are_present_with_licences():
@@ -40,10 +38,7 @@ def test_base_map_and_clustered_hotspots_load_only_local_assets():
     fmap = base_map(BaseMapSpec(center=(37.66, 126.98), zoom=12, lang="ko", overlay_range_c=(-10.0, 200.0),
                                 hillshade=("/app/static/generated/x.png", ((37.6, 126.9), (37.7, 127.0))),
                                 vworld_api_key="KEY"))
-    now = datetime(2026, 4, 5, tzinfo=timezone.utc)
-    spots = [Hotspot(f"h{i}", "f", "d", "drone", now, 1, 1, (0, 0, 1, 1), 1, 900, 800, 300, 1, 0, 10.0, False, 0.5,
-                     "nominal", lat=37.66, lon=126.98) for i in range(3)]
-    localize(hotspots_layer(spots, lang="ko", cluster_threshold=1)).add_to(fmap)
+    localize(hotspots_layer("/app/static/generated/rows.json", 3, lang="ko", cluster_threshold=1)).add_to(fmap)
     links = _links(fmap)
     assert links and all(url.startswith("/app/static/") for url in links), links
     html = fmap.get_root().render()

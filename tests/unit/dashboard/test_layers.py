@@ -13,7 +13,7 @@ from pyproj import Geod
 
 from dashboard.errors import LayerDataError
 from dashboard.layers import (cameras_layer, flight_path_layer, footprints_layer, fov_wedge, geojson_files_layer,
-                              hotspot_radius_px, hotspots_layer, incident_style, incidents_layer, is_new_confirmed,
+                              hotspot_radius_px, hotspot_rows, hotspots_layer, incident_style, incidents_layer, is_new_confirmed,
                               latest_per_source)
 from firewatch.model import Hotspot, Incident
 
@@ -70,8 +70,13 @@ def test_incident_without_perimeter_is_drawn_at_its_centre_and_nan_is_skipped():
                              _incident("inc-4", perimeter={"type": "Polygon", "coordinates": []})],
                             now=NOW, new_window_s=900, lang="en")
     html = _render(group)
-    assert html.count("L.geoJson(") == 1 and html.count("L.circleMarker(") == 2
+    collection = json.loads(re.search(r"\.addData\((\{.*?\})\);", html, re.S).group(1)) \
+        if ".addData(" in html else None
+    assert html.count("L.geoJson(") == 1
     assert "inc-2" in html and "No perimeter" in html and "inc-3" not in html
+    if collection is not None:
+        kinds = {f["properties"]["incident_id"]: f["geometry"]["type"] for f in collection["features"]}
+        assert kinds == {"inc-1": "Polygon", "inc-2": "Point", "inc-4": "Point"}
 
 
 def test_hotspot_radius_grows_with_the_square_root_of_frp():
@@ -80,13 +85,22 @@ def test_hotspot_radius_grows_with_the_square_root_of_frp():
     assert hotspot_radius_px(5000.0) == 18.0
 
 
-def test_hotspots_switch_to_clusters_above_the_threshold():
-    spots = [_hotspot(i) for i in range(5)] + [_hotspot(9, lat=None, lon=None)]
-    plain = _render(hotspots_layer(spots, lang="en", cluster_threshold=10))
-    clustered = _render(hotspots_layer(spots, lang="en", cluster_threshold=3))
-    assert plain.count("L.circleMarker(") == 5 and "markerClusterGroup" not in plain
-    data = json.loads(re.search(r"var data = (\[.*?\]);", clustered, re.S).group(1))
-    assert len(data) == 5 and "markerClusterGroup" in clustered
+def test_hotspot_rows_skip_unlocated_and_describe_each():
+    spots = [_hotspot(i) for i in range(3)] + [_hotspot(9, lat=None, lon=None),
+                                               _hotspot(7, frp_kw=250.0, frp_lower_bound=True)]
+    rows = hotspot_rows(spots)
+    assert len(rows) == 4
+    lat, lon, radius, colour, label = rows[-1]
+    assert (lat, lon, radius, colour) == (37.6607, 126.98, 10.5, "#bd0026")
+    assert label == "drone-1 05:00:00Z · ≥ 250 kW · 627 °C · high"   # 900 K − 273.15 = 626.85 °C
+
+
+def test_hotspots_load_from_the_served_file_and_cluster_above_the_threshold():
+    plain = _render(hotspots_layer("/app/static/generated/a.json", 5, lang="en", cluster_threshold=10))
+    clustered = _render(hotspots_layer("/app/static/generated/a.json", 5, lang="en", cluster_threshold=3))
+    assert 'fetch("/app/static/generated/a.json")' in plain and "markerClusterGroup" not in plain
+    assert "L.markerClusterGroup({chunkedLoading: true})" in clustered and ".addLayers(markers)" in clustered
+    assert "fetch(" not in _render(hotspots_layer(None, 0, lang="en", cluster_threshold=3))
 
 
 def test_fov_wedge_edges_point_along_yaw_plus_minus_half_fov():

@@ -50,10 +50,18 @@ def test_mostly_fire_frame_uses_scene_background():
 @pytest.mark.parametrize("value, words", [(1e6, "above 2500 K"), (-5.0, "negative")])
 def test_absurd_temperatures_are_invalid(value, words):
     t = np.full((32, 40), 300.0)
-    t[7, 9] = value  # one pixel, off the scene subsample grid
+    t[20, 21] = value  # one pixel, off the scene subsample grid, next to a fire
+    t[20, 20] = 700.0
     with pytest.raises(InvalidFrame, match=words) as info:
         detect(frame_of(t, frame_id="bad-frame"))
     assert "bad-frame" in str(info.value)
+
+
+def test_negative_kelvin_in_the_scene_sample_is_invalid():
+    t = np.full((32, 40), 300.0)
+    t[8, 16] = -1.0  # on the 8-pixel subsample grid, no candidate anywhere
+    with pytest.raises(InvalidFrame, match="negative"):
+        detect(frame_of(t))
 
 
 def test_celsius_passed_as_kelvin_is_invalid():

@@ -1,0 +1,79 @@
+"""The pipeline end to end through the real CLI: ingest, quarantine, once-only processing, scoring vs truth."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rasterio
+
+from firewatch.evaluation import evaluate
+from firewatch.store import Store
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "firewatch", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture()
+def inbox(small_scenario, tmp_path) -> Path:
+    """A copy of the small scenario's frames plus bad files: a truncated TIFF, random bytes, a NaN pose sidecar."""
+    folder = tmp_path / "inbox"
+    shutil.copytree(small_scenario.frames_dir, folder)
+    good = sorted(folder.rglob("*.tif"))[0]
+    (folder / "truncated.tif").write_bytes(good.read_bytes()[:5000])
+    (folder / "noise.jpg").write_bytes(bytes(range(256)) * 40)
+    absurd = folder / "absurd.tif"  # a different image (its own content hash) whose sidecar puts it at lat 1000
+    with rasterio.open(good) as src:
+        profile, data = src.profile, src.read(1)
+    with rasterio.open(absurd, "w", **profile) as dst:
+        dst.write(data[::-1], 1)
+    sidecar = json.loads(good.with_name(good.name + ".json").read_text())
+    sidecar["pose"]["lat_deg"] = 1000.0
+    sidecar.pop("frame_id", None)
+    absurd.with_name("absurd.tif.json").write_text(json.dumps(sidecar))
+    return folder
+
+
+def test_ingest_quarantines_bad_frames_and_processes_each_file_once(small_scenario, inbox, tmp_path):
+    db = f"sqlite:///{tmp_path / 'fw.db'}"
+    first = run_cli("ingest", str(inbox), "--dem", str(small_scenario.dem_path), "--db", db, "--no-progress")
+    assert first.returncode == 3, first.stderr  # 3 = some frames quarantined, the rest accepted
+    store = Store(db)
+    frames = store.frames()
+    by_status = {}
+    for row in frames:
+        by_status.setdefault(row["status"], []).append(row)
+    assert len(by_status["accepted"]) == len(small_scenario.frames)
+    reasons = {Path(row["path"]).name: row["reason"] for row in by_status["quarantined"]}
+    assert set(reasons) == {"truncated.tif", "noise.jpg", "absurd.tif"}
+    assert "truncated.tif" in reasons["truncated.tif"] or "truncat" in reasons["truncated.tif"].lower()
+    assert "1000" in reasons["absurd.tif"]  # the bad latitude is named
+    hotspots_before = {h.hotspot_id for h in store.hotspots()}
+    assert hotspots_before
+
+    again = run_cli("ingest", str(inbox), "--dem", str(small_scenario.dem_path), "--db", db, "--no-progress")
+    assert again.returncode == 0, again.stderr
+    assert f"0 accepted, {len(small_scenario.frames) + 3} already processed" in again.stdout
+    assert {h.hotspot_id for h in store.hotspots()} == hotspots_before
+    assert len(store.frames()) == len(frames)
+
+
+def test_small_scenario_fire_confirmed_and_located(small_scenario, tmp_path):
+    db = f"sqlite:///{tmp_path / 'fw.db'}"
+    result = run_cli("ingest", str(small_scenario.frames_dir), "--dem", str(small_scenario.dem_path), "--db", db,
+                     "--no-progress")
+    assert result.returncode == 0, result.stderr
+    store = Store(db)
+    evaluation = evaluate(small_scenario, store.list_incidents(), store.hotspots())
+    print(evaluation.table())
+    assert evaluation.all_fires_confirmed_within_two_looks
+    assert (evaluation.max_hotspot_error_m("drone") or 0.0) <= 10.0
+    assert (evaluation.max_hotspot_error_m("fixed") or 0.0) <= 50.0
+    assert evaluation.spurious_incidents == []
+    assert {target: ids for target, ids in evaluation.false_target_incidents.items() if ids} == {}
