@@ -13,6 +13,7 @@ use as a real HTTP peer. Contract (also in docs/webhooks.md):
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -118,4 +119,14 @@ def make_receiver(secrets: list[str], on_event: Callable[[ReceivedEvent], None],
             on_event(event)
             self._answer(200, {"ok": True, "duplicate": event.duplicate})
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return _Server((host, port), Handler)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A sender closing its keep-alive connection is normal, not an error worth a traceback."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)

@@ -255,6 +255,11 @@ def run_worker(store: Any, config: AlertsConfig, stop_event: threading.Event, po
                 log.error("delivery pass failed: %s; retrying in %.1f s", exc, poll_s)
                 stop_event.wait(poll_s)
                 continue
+            except Exception:  # a bug must not silently stop all alerting: log it loudly and keep going
+                log.exception("delivery pass crashed; retrying in %.1f s (claims are retried after their lease)",
+                              poll_s)
+                stop_event.wait(poll_s)
+                continue
             if summary["claimed"]:
                 log.debug("delivery pass: %s", to_json(summary))
                 continue

@@ -92,7 +92,7 @@ def publish_png(png: bytes) -> str:
 
 
 def _prune() -> None:
-    files = [p for p in GENERATED_DIR.iterdir() if p.suffix in (".png", ".json")]
+    files = [p for p in GENERATED_DIR.iterdir() if p.suffix in (".png", ".json", ".geojson")]
     if len(files) <= MAX_GENERATED_FILES:
         return
     files.sort(key=lambda p: p.stat().st_mtime)

@@ -91,14 +91,40 @@ def incident_tooltip(incident: Incident, lang: str) -> str:
     return html.escape(f"{incident.incident_id} · {state} · {area} · {frp}")
 
 
-def incidents_layer(incidents: list[Incident], *, now: datetime, new_window_s: float, lang: str,
-                    selected_id: str | None = None) -> folium.FeatureGroup:
-    """Incidents as one GeoJSON layer: perimeter polygons, or a dashed circle at the centre when there is none.
+class ServedGeoJson(folium.MacroElement):
+    """A GeoJSON FeatureCollection the browser fetches from the server; each feature brings its own Leaflet
+    ``properties.style`` (points become circle markers with it) and ``properties.label`` (its tooltip).
 
-    One layer for all (not one per incident) keeps a refresh with hundreds of incidents cheap: folium compiles a
-    template per element. Features carry ``label`` (the tooltip, incident id first) and ``style``.
+    The layer object exists at once (empty) so streamlit-folium wires its click handler, and clicks on features
+    arrive with the feature's tooltip text; the data come later by ``fetch`` (see :class:`HotspotMarkers` for why
+    data do not travel inside the map script).
     """
-    group = folium.FeatureGroup(name=t("layer_incidents", lang))
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON(null, {
+            style: function (feature) { return feature.properties.style; },
+            pointToLayer: function (feature, latlng) {
+                return L.circleMarker(latlng, Object.assign({radius: 10}, feature.properties.style));
+            },
+            onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.label); }
+        });
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        fetch({{ this.url|tojson }}).then(function (response) { return response.json(); })
+            .then(function (data) { {{ this.get_name() }}.addData(data); });
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._name = "ServedGeoJson"
+        self.url = url
+
+
+def incident_features(incidents: list[Incident], *, now: datetime, new_window_s: float, lang: str,
+                      selected_id: str | None = None) -> dict:
+    """A GeoJSON FeatureCollection of the incidents: the perimeter, or the centre point when there is none
+    (incidents with neither are left out). Properties: ``incident_id``, ``label`` (tooltip, id first), ``style``."""
     features = []
     for incident in incidents:
         style = incident_style(incident, now=now, new_window_s=new_window_s)
@@ -117,11 +143,14 @@ def incidents_layer(incidents: list[Incident], *, now: datetime, new_window_s: f
             continue
         features.append({"type": "Feature", "geometry": geometry,
                          "properties": {"incident_id": incident.incident_id, "label": label, "style": style}})
-    if features:
-        folium.GeoJson({"type": "FeatureCollection", "features": features},
-                       style_function=lambda feature: feature["properties"]["style"],
-                       marker=folium.CircleMarker(radius=10, fill=True),
-                       tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(group)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def incidents_layer(features_url: str | None, *, lang: str) -> folium.FeatureGroup:
+    """The incidents layer drawing the served :func:`incident_features` collection (empty when None)."""
+    group = folium.FeatureGroup(name=t("layer_incidents", lang))
+    if features_url is not None:
+        ServedGeoJson(features_url).add_to(group)
     return group
 
 

@@ -1,9 +1,11 @@
-"""Scene statistics from a strided subsample and the one-pass candidate test.
+"""Scene statistics from a strided subsample and the candidate test.
 
 This is the whole cost of a fire-free frame (DESIGN.md §4 "Cost"): a median and a MAD over every n-th row and column,
-one comparison, and a check of the saturation mask. Plausibility (°C passed as kelvin, raw counts, negative kelvin) is
-checked on the subsample, on the candidates and — by the detector — on the background windows it reads; an isolated
-absurd pixel elsewhere cannot change a detection and costs no extra pass.
+one NaN-ignoring maximum over the frame (cheaper than a comparison pass: it writes no mask) and a check of the
+saturation mask; the comparison itself runs only when something is hotter than the threshold. Plausibility is checked
+on the way: the scene median (°C passed as kelvin, raw counts), the frame maximum (absurdly hot), and negative kelvin
+on the subsample and — by the detector — on every pixel a background window reads; an isolated negative pixel far
+from every candidate cannot change a detection and costs no extra pass.
 """
 
 from __future__ import annotations
@@ -106,20 +108,21 @@ def candidate_mask(temperature_k: np.ndarray, saturated: np.ndarray | None, stat
                    config: DetectorConfig, name: str) -> np.ndarray | None:
     """Boolean (y, x) mask of candidates (T > threshold, or saturated), or None when there is none.
 
-    Raises :class:`InvalidFrame` for a candidate above ``max_plausible_k``.
+    One NaN-ignoring maximum decides a fire-free frame (cheaper than the comparison: no output array); the
+    comparison runs only when something is hotter than the threshold. Raises :class:`InvalidFrame` when the hottest
+    pixel is above ``max_plausible_k``.
     """
-    mask = temperature_k > np.float32(stats.threshold_k)
-    has_candidate = bool(mask.any())
-    if saturated is not None and saturated.any():
-        mask |= saturated
-        has_candidate = True
-    if not has_candidate:
-        return None
-    hottest = float(np.fmax.reduce(temperature_k[mask], axis=None))
+    hottest = float(np.fmax.reduce(temperature_k, axis=None))
     if hottest > config.max_plausible_k:
         row, col = np.argwhere(temperature_k == np.float32(hottest))[0]
         raise InvalidFrame(f"{name}: temperature {hottest:.4g} K at pixel (row {row}, col {col}) is above "
                            f"{config.max_plausible_k:.0f} K — not a temperature (raw counts or a decode error)")
+    any_saturated = saturated is not None and bool(saturated.any())
+    if not hottest > stats.threshold_k and not any_saturated:
+        return None
+    mask = temperature_k > np.float32(stats.threshold_k)
+    if any_saturated:
+        mask |= saturated
     return mask
 
 

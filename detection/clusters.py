@@ -16,23 +16,21 @@ from firewatch.model import STEFAN_BOLTZMANN
 
 @dataclass(frozen=True)
 class ClusterPixels:
-    """The pixels of one cluster: row, col (int), temperature (K), per-pixel background mean and mean absolute
-    deviation (K, NaN where no window had enough valid pixels) and saturation, all of shape (n,)."""
+    """The pixels of one cluster: row, col (int), temperature (K) and saturation, all of shape (n,)."""
 
     label: int
     rows: np.ndarray
     cols: np.ndarray
     temperature_k: np.ndarray
-    background_k: np.ndarray
-    background_mad_k: np.ndarray
     saturated: np.ndarray
 
 
 @dataclass(frozen=True)
 class ClusterMeasure:
     """Measurements of one cluster (kelvin, pixels). ``background_source`` says where the background came from:
-    ``window`` (growing windows of its pixels), ``scene`` (robust level of the non-candidate scene) or
-    ``frame_minimum`` (nothing else left: the whole frame is hot, so FRP is only a lower bound)."""
+    ``window`` (the ring around the cluster, :func:`detection.background.cluster_background`), ``scene`` (robust
+    level of the non-candidate scene) or ``frame_minimum`` (nothing else left: the whole frame is hot, so FRP is only
+    a lower bound)."""
 
     pixel_count: int
     max_temp_k: float
@@ -52,7 +50,6 @@ class ClusterMeasure:
 
 
 def group_clusters(rows: np.ndarray, cols: np.ndarray, labels: np.ndarray, temperature_k: np.ndarray,
-                   background_k: np.ndarray, background_mad_k: np.ndarray,
                    saturated: np.ndarray) -> list[ClusterPixels]:
     """Split flat per-pixel arrays (shape (n,)) into one :class:`ClusterPixels` per label, in increasing label."""
     order = np.argsort(labels, kind="stable")
@@ -63,51 +60,35 @@ def group_clusters(rows: np.ndarray, cols: np.ndarray, labels: np.ndarray, tempe
     for start, end in zip(starts, ends):
         idx = order[start:end]
         groups.append(ClusterPixels(label=int(sorted_labels[start]), rows=rows[idx], cols=cols[idx],
-                                    temperature_k=temperature_k[idx], background_k=background_k[idx],
-                                    background_mad_k=background_mad_k[idx], saturated=saturated[idx]))
+                                    temperature_k=temperature_k[idx], saturated=saturated[idx]))
     return groups
 
 
-def measure(cluster: ClusterPixels, scene_background_k: float | None, frame_minimum_k: float,
+def measure(cluster: ClusterPixels, background_k: float, background_mad_k: float, background_source: str,
             config: DetectorConfig) -> ClusterMeasure:
-    """Measure one cluster. ``scene_background_k`` is the median of the non-candidate scene subsample (None when
-    the whole subsample is candidates) and ``frame_minimum_k`` the coldest valid pixel, the last-resort background.
-    """
+    """Measure one cluster against its background (mean and mean absolute deviation, K)."""
     t = cluster.temperature_k.astype(np.float64)
-    finite_bg = np.isfinite(cluster.background_k)
-    if finite_bg.any():
-        background = float(cluster.background_k[finite_bg].mean())
-        background_mad = float(cluster.background_mad_k[finite_bg].mean())
-        source = "window"
-    elif scene_background_k is not None:
-        background, background_mad, source = scene_background_k, 0.0, "scene"
-    else:
-        background, background_mad, source = frame_minimum_k, 0.0, "frame_minimum"
-    per_pixel_bg = np.where(finite_bg, cluster.background_k, background)
-    excess = t - per_pixel_bg
     finite_t = np.isfinite(t)
+    excess = t - background_k
     weights = np.where(finite_t, np.clip(excess, 0.0, None), 0.0)
     if weights.sum() > 0:
         row = float(np.sum(weights * cluster.rows) / weights.sum())
         col = float(np.sum(weights * cluster.cols) / weights.sum())
     else:
         row, col = float(cluster.rows.mean()), float(cluster.cols.mean())
-    max_temp = float(np.nanmax(t)) if finite_t.any() else float("nan")
-    mean_temp = float(np.nanmean(t)) if finite_t.any() else float("nan")
-    peak = int(np.nanargmax(np.where(finite_t, excess, -np.inf)))
-    peak_excess = float(excess[peak])
-    peak_mad = cluster.background_mad_k[peak] if finite_bg[peak] else background_mad
-    peak_z = peak_excess / max(float(peak_mad), config.mad_floor_k)
-    # Half-maximum core and flatness of the top (sun-heated plateau rule, see detect_plateau).
-    cluster_excess = max_temp - background
-    core = finite_t & (t - background >= config.plateau_core_level * cluster_excess)
+    max_temp = float(np.max(t[finite_t])) if finite_t.any() else float("nan")
+    mean_temp = float(np.mean(t[finite_t])) if finite_t.any() else float("nan")
+    peak_excess = max_temp - background_k
+    peak_z = peak_excess / max(background_mad_k, config.mad_floor_k)
+    # Half-maximum core and flatness of the top (sun-heated plateau rule, see is_sun_heated_plateau).
+    core = finite_t & (excess >= config.plateau_core_level * peak_excess)
     core_count = int(core.sum())
-    flatness = float((max_temp - t[core].mean()) / cluster_excess) if core_count and cluster_excess > 0 else 1.0
+    flatness = float((max_temp - t[core].mean()) / peak_excess) if core_count and peak_excess > 0 else 1.0
     return ClusterMeasure(
-        pixel_count=int(t.size), max_temp_k=max_temp, mean_temp_k=mean_temp, background_k=background,
-        background_mad_k=background_mad, background_source=source, row=row, col=col, weights=weights,
+        pixel_count=int(t.size), max_temp_k=max_temp, mean_temp_k=mean_temp, background_k=background_k,
+        background_mad_k=background_mad_k, background_source=background_source, row=row, col=col, weights=weights,
         bbox_px=(int(cluster.rows.min()), int(cluster.cols.min()), int(cluster.rows.max()), int(cluster.cols.max())),
-        saturated_fraction=float(cluster.saturated.mean()), peak_excess_k=peak_excess, peak_z=float(peak_z),
+        saturated_fraction=float(cluster.saturated.mean()), peak_excess_k=float(peak_excess), peak_z=float(peak_z),
         core_pixel_count=core_count, flatness=flatness)
 
 

@@ -2,7 +2,7 @@
 
 Works on any frame following :mod:`firewatch.model` (temperature in kelvin, dims (y, x)); with 2-D ``lat``/``lon``
 coordinates the hotspots carry ground positions, footprints, areas and FRP, without them (pixel mode) only pixel
-quantities. A fire-free frame costs a strided scene statistic and one comparison pass.
+quantities. A fire-free frame costs a strided scene statistic and one maximum over the frame.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage
 
-from detection.background import background_stats, region_of_interest
+from detection.background import background_stats, cluster_background, invalid_background, region_of_interest
 from detection.candidates import SceneStats, candidate_mask, check_not_negative, frame_arrays, scene_stats
 from detection.clusters import ClusterMeasure, ClusterPixels, frp_kw, group_clusters, is_sun_heated_plateau, measure
 from detection.confidence import confidence_class, single_look_confidence
@@ -25,6 +25,8 @@ from firewatch.model import Hotspot, frame_time, stable_id, utc_now
 
 #: 8-connectivity for scipy.ndimage.label.
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+#: Values of ``Hotspot.location_method`` (firewatch.model.LocationMethod); anything else reads as "none".
+_METHODS = ("dem", "flat", "triangulation", "satellite", "none")
 
 
 @dataclass
@@ -32,9 +34,10 @@ class DetectionResult:
     """What :func:`detect` found in one frame.
 
     ``hotspots`` are the kept clusters; ``labels`` is an int32 (y, x) array where pixel value k ≥ 1 belongs to
-    ``hotspots[k - 1]`` (0 = no hotspot; a read-only all-zero view when nothing was found); ``rejected`` holds clusters rejected as sun-heated plateaus (with
-    ``extra["rejected"] == "sun_heated_plateau"``, not in ``labels``); ``candidate_count`` is the number of
-    candidate pixels; ``stats`` holds the scene median/MAD (K), thresholds, counts and ``timings_ms``.
+    ``hotspots[k - 1]`` (0 = no hotspot; a read-only all-zero view when nothing was found); ``rejected`` holds
+    clusters rejected as sun-heated plateaus (``extra["rejected"] == "sun_heated_plateau"``, not in ``labels``);
+    ``candidate_count`` is the number of candidate pixels; ``stats`` holds the scene median/MAD (K), thresholds,
+    counts and ``timings_ms``.
     """
 
     hotspots: list[Hotspot]
@@ -81,25 +84,28 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     t0 = _time.perf_counter()
     rows, cols = np.nonzero(candidates)
     rs, cs = region_of_interest(rows, cols, temperature.shape, config.window_sizes_px[-1] // 2)
-    check_not_negative(temperature[rs, cs], name)  # every pixel a background window may read
+    roi = temperature[rs, cs]
+    check_not_negative(roi, name)  # every pixel a background window may read
     grid = GroundGrid.from_frame(frame)
     excluded = None
     if masks is not None and grid is not None:
         excluded = np.zeros(temperature.shape, dtype=bool)
         excluded[rs, cs] = masks.contains(grid.lon[rs, cs], grid.lat[rs, cs])
-    background = background_stats(temperature, candidates, saturated, excluded, config, positions=(rows, cols))
-    t1 = _time.perf_counter()
+    invalid = invalid_background(temperature, candidates, saturated, excluded, rs, cs)
 
-    rows, cols = background.rows, background.cols
     cand_t = temperature[rows, cols].astype(np.float64)
     cand_sat = saturated[rows, cols] if saturated is not None else np.zeros(rows.size, dtype=bool)
-    has_bg = background.window_px > 0
-    excess = cand_t - background.mean_k
+    # Absolute test (Giglio 2003): saturated or above the certain-fire temperature is fire whatever the context;
+    # only the other candidates need a background window and the contextual test.
+    fire = (cand_sat & ~np.isnan(cand_t)) | (cand_t > config.certain_fire_k)  # NaN is invalid, even saturated
+    ctx = np.flatnonzero(~fire & ~np.isnan(cand_t))
+    background = background_stats(roi, invalid, rows[ctx] - rs.start, cols[ctx] - cs.start, config)
+    excess = cand_t[ctx] - background.mean_k
     needed = np.maximum(config.context_k_mad * np.maximum(background.mad_k, config.mad_floor_k),
                         config.context_min_excess_k)
-    contextual = has_bg & (excess > needed)
-    absolute = cand_sat | (cand_t > config.certain_fire_k)
-    fire = contextual | absolute
+    has_bg = background.window_px > 0
+    fire[ctx] = has_bg & (excess > needed)
+    t1 = _time.perf_counter()
     stats["candidate_count"] = int(rows.size)
     stats["no_background_count"] = int((~has_bg).sum())
     stats["fire_pixel_count"] = int(fire.sum())
@@ -112,13 +118,19 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     rejected: list[Hotspot] = []
     if count:
         f_rows, f_cols = rows[fire], cols[fire]
-        groups = group_clusters(f_rows, f_cols, labels[f_rows, f_cols], cand_t[fire], background.mean_k[fire],
-                                background.mad_k[fire], cand_sat[fire])
-        scene_bg = _scene_background(temperature, scene, config)
-        frame_min = float(np.fmin.reduce(temperature, axis=None))
+        groups = group_clusters(f_rows, f_cols, labels[f_rows, f_cols], cand_t[fire], cand_sat[fire])
         lut = np.zeros(count + 1, dtype=np.int32)
         for group in groups:
-            m = measure(group, scene_bg, frame_min, config)
+            bbox = (int(group.rows.min()) - rs.start, int(group.cols.min()) - cs.start,
+                    int(group.rows.max()) - rs.start, int(group.cols.max()) - cs.start)
+            ring = cluster_background(roi, invalid, bbox, config)
+            scene_bg = _scene_background(temperature, scene, config) if ring is None else None
+            if ring is not None:
+                m = measure(group, ring[0], ring[1], "window", config)
+            elif scene_bg is not None:
+                m = measure(group, scene_bg, 0.0, "scene", config)
+            else:  # the whole sampled scene is hot: the coldest pixel is all that is left
+                m = measure(group, float(np.fmin.reduce(temperature, axis=None)), 0.0, "frame_minimum", config)
             plateau = is_sun_heated_plateau(m, config)
             index = len(hotspots) + 1
             frame_id = frame.attrs.get("frame_id", "")
@@ -134,6 +146,7 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
         labels = lut[labels]
     stats["rejected_plateau_count"] = len(rejected)
     stats["masked_hotspot_count"] = sum(h.masked for h in hotspots)
+    stats["masks_applied"] = masks is not None and grid is not None
     t2 = _time.perf_counter()
     stats["timings_ms"].update(background=(t1 - t0) * 1e3, clusters=(t2 - t1) * 1e3,
                                total=(t2 - t_start) * 1e3)
@@ -183,5 +196,3 @@ def _hotspot(frame: xr.Dataset, group: ClusterPixels, m: ClusterMeasure, grid: G
         location_uncertainty_m=uncertainty, location_method=method if method in _METHODS else "none",
         masked=mask_name is not None, mask_name=mask_name, extra=extra)
 
-
-_METHODS = ("dem", "flat", "triangulation", "satellite", "none")

@@ -1,8 +1,8 @@
 """Ground geometry for incident fusion: hotspot shapes, metric distances, geodesic areas (WGS 84).
 
-Shapes are shapely geometries in lon/lat degrees (GeoJSON order). Metric work happens in the UTM zone of the point
-of interest (pyproj, ``always_xy=True``; scale error ≤ 0.04 % inside a zone); areas are geodesic on the WGS 84
-ellipsoid (:meth:`pyproj.Geod.geometry_area_perimeter`), exact whatever the projection.
+Shapes come in lon/lat degrees (GeoJSON order); metric work — unions, distances, areas — happens in the UTM zone of
+the point of interest (pyproj, ``always_xy=True``). The UTM scale factor stays within 0.9996–1.0004 inside a zone
+(and ~1.001 one degree beyond it), so areas are within 0.1 % and distances within 0.05 % of geodesic values.
 """
 
 from __future__ import annotations
@@ -84,31 +84,19 @@ def geodesic_distances_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndar
     return np.asarray(dist, dtype=float)
 
 
-def geodesic_area_m2(geom: BaseGeometry) -> float:
-    """Area (m²) of a lon/lat polygon or multipolygon on the WGS 84 ellipsoid."""
-    polygons = [part for part in shapely.get_parts(geom) if part.geom_type in ("Polygon", "MultiPolygon")]
-    if not polygons:
+def project_point(lon: float, lat: float, epsg: int) -> tuple[float, float]:
+    """(x, y) metres of a lon/lat point in the given UTM zone."""
+    x, y = _transformers(epsg)[0].transform(lon, lat)
+    return float(x), float(y)
+
+
+def reach_m(geom_m: BaseGeometry, x: float, y: float) -> float:
+    """Upper bound (m) of the distance from (x, y) to any point of a metric geometry: the farthest corner of its
+    bounding box. Cheap (no vertex loop in Python); used to pre-filter far incidents."""
+    if geom_m.is_empty:
         return 0.0
-    # pyproj sums signed ring areas: orient every exterior counter-clockwise and every hole clockwise first, or the
-    # parts of a multipolygon (and its holes) cancel out.
-    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(shapely.MultiPolygon(polygons), exterior_cw=False))
-    return float(area)
-
-
-def extent_m(geom: BaseGeometry, lon: float, lat: float) -> float:
-    """Largest geodesic distance (m) from (lon, lat) to a vertex of ``geom``: a cheap bound for pre-filtering."""
-    coords = shapely.get_coordinates(geom)
-    if coords.size == 0:
-        return 0.0
-    return float(geodesic_distances_m(lon, lat, coords[:, 0], coords[:, 1]).max())
-
-
-def union(a: BaseGeometry | None, b: BaseGeometry) -> BaseGeometry:
-    """Union of two lon/lat areas (``a`` may be None)."""
-    if a is None or a.is_empty:
-        return b
-    merged = shapely.union(a, b)
-    return merged if merged.is_valid else shapely.make_valid(merged)
+    west, south, east, north = geom_m.bounds
+    return float(max(math.hypot(cx - x, cy - y) for cx in (west, east) for cy in (south, north)))
 
 
 def to_geojson(geom: BaseGeometry) -> dict:

@@ -28,17 +28,20 @@ weighted sums of member positions), ``extent_m``, ``member_confidence`` / ``memb
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+import itertools
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from detection.confidence import confidence_class, confidence_with_persistence
 from detection.fusion_config import FusionConfig
-from detection.fusion_geometry import (circle, extent_m, from_geojson, geodesic_area_m2, geodesic_distances_m, hotspot_shape,
-                                       hotspot_uncertainty_m, to_geojson, to_metric, union, utm_epsg)
+from detection.fusion_geometry import (from_geojson, geodesic_distances_m, hotspot_shape, hotspot_uncertainty_m,
+                                       project_point, reach_m, to_geojson, to_lonlat, to_metric, utm_epsg)
 from firewatch.model import Hotspot, Incident, parse_time, stable_id
 
 __all__ = ["FusionConfig", "FusionResult", "Transition", "advance_time", "fuse_hotspots", "history_rows"]
@@ -106,16 +109,22 @@ class _Fuser:
 
     def __init__(self, incidents: list[Incident], config: FusionConfig) -> None:
         self.config = config
-        self.incidents = {inc.incident_id: _with_bookkeeping(copy.deepcopy(inc), config) for inc in incidents}
+        self.incidents = {inc.incident_id: _with_bookkeeping(_copy(inc), config) for inc in incidents}
         self.changed: dict[str, None] = {}  # insertion-ordered set
         self.transitions: list[Transition] = []
         self.history: list[dict] = []
         self.assignments: dict[str, str] = {}
         self.merges: dict[str, str] = {}
+        #: Per look (hotspots of one time): incidents touched → their state before it; incidents confirmed in it;
+        #: the snapshot rows taken during it (refreshed with the look's final numbers); member shapes not yet
+        #: merged into the perimeter (one union per look instead of one per hotspot).
+        self.touched: dict[str, str | None] = {}
         self.confirmed_now: set[str] = set()
-        self.last_row: dict[str, dict] = {}
-        self.shapes: dict[str, BaseGeometry] = {}  # lon/lat perimeters, parsed once
-        self.metric: dict[tuple[str, int], BaseGeometry] = {}  # (incident_id, UTM EPSG) → projected perimeter
+        self.look_rows: dict[str, list[dict]] = {}
+        self.pending: dict[str, list[BaseGeometry]] = {}
+        #: Perimeters in metres in each incident's UTM zone (``extra["utm_epsg"]``): unions, distances and areas
+        #: happen there; GeoJSON is written once, in :meth:`finish`.
+        self.metric: dict[str, BaseGeometry] = {}
 
     # --- bookkeeping ------------------------------------------------------------------------------------------
 
@@ -125,40 +134,64 @@ class _Fuser:
         self.transitions.append(Transition(inc.incident_id, from_state, inc.state, time, reason, kind, counts[kind]))
         row = _snapshot(inc, time, kind)
         self.history.append(row)
-        self.last_row[inc.incident_id] = row
+        self.look_rows.setdefault(inc.incident_id, []).append(row)
         self.changed[inc.incident_id] = None
 
-    def _refresh_or_update(self, inc: Incident, time: datetime) -> None:
-        """After a hotspot joined: refresh this call's snapshot of the same look time, else record an update."""
-        row = self.last_row.get(inc.incident_id)
-        if row is not None and row["time"] == time and row["incident_id"] == inc.incident_id:
-            row.update({k: v for k, v in _snapshot(inc, time, row["event"]).items() if k != "event"})
-        else:
-            self._transition(inc, inc.state, time, "new hotspot", "updated")
+    def end_look(self, time: datetime) -> None:
+        """After all hotspots of one look: settle each touched incident's perimeter, check escalation once per
+        look, record an ``updated`` snapshot when nothing else was, and refresh this look's snapshots."""
+        for incident_id, start in self.touched.items():
+            inc = self.incidents[incident_id]
+            if "merged_into" in inc.extra:
+                continue
+            self.flush(inc)
+            rows = self.look_rows.get(incident_id, [])
+            escalated = (start in ("confirmed", "active") and incident_id not in self.confirmed_now
+                         and self._maybe_escalate(inc, time, start))
+            if not rows and not escalated:
+                reason = "next look after confirmation" if start == "confirmed" else "new hotspot"
+                self._transition(inc, start, time, reason, "updated")
+            numbers = _snapshot(inc, time, "")
+            for row in self.look_rows.get(incident_id, []):
+                row.update({k: numbers[k] for k in ("area_m2", "max_frp_kw", "hotspot_count", "look_count",
+                                                    "confidence")})
+        self.touched.clear()
+        self.confirmed_now.clear()
+        self.look_rows.clear()
+
+    def flush(self, inc: Incident) -> None:
+        """Union the member shapes added since the last flush into the perimeter (area and extent exact again)."""
+        pending = self.pending.pop(inc.incident_id, None)
+        if pending:
+            self._set_shape(inc, shapely.union_all([self.shape(inc), *pending]))
+
+    @staticmethod
+    def epsg(inc: Incident) -> int:
+        return inc.extra.setdefault("utm_epsg", utm_epsg(inc.lon, inc.lat))
 
     def shape(self, inc: Incident) -> BaseGeometry:
-        if inc.incident_id not in self.shapes:  # an incident without perimeter stands as its uncertainty circle
-            self.shapes[inc.incident_id] = (from_geojson(inc.perimeter)
-                                            or circle(inc.lon, inc.lat, inc.extra["location_uncertainty_m"]))
-        return self.shapes[inc.incident_id]
+        """The incident's perimeter in metres (an incident without one stands as its uncertainty circle)."""
+        if inc.incident_id not in self.metric:
+            epsg = self.epsg(inc)
+            if inc.perimeter:
+                self.metric[inc.incident_id] = to_metric(from_geojson(inc.perimeter), epsg)
+            else:
+                centre = shapely.Point(project_point(inc.lon, inc.lat, epsg))
+                self.metric[inc.incident_id] = centre.buffer(inc.extra["location_uncertainty_m"], quad_segs=8)
+        return self.metric[inc.incident_id]
 
-    def _set_shape(self, inc: Incident, geom: BaseGeometry) -> None:
-        self.shapes[inc.incident_id] = geom
-        for key in [k for k in self.metric if k[0] == inc.incident_id]:
-            del self.metric[key]
-        inc.area_m2 = geodesic_area_m2(geom)
-        inc.extra["extent_m"] = extent_m(geom, inc.lon, inc.lat)
-
-    def _metric_shape(self, inc: Incident, epsg: int) -> BaseGeometry:
-        key = (inc.incident_id, epsg)
-        if key not in self.metric:
-            self.metric[key] = to_metric(self.shape(inc), epsg)
-        return self.metric[key]
+    def _set_shape(self, inc: Incident, geom_m: BaseGeometry) -> None:
+        self.metric[inc.incident_id] = geom_m
+        inc.area_m2 = float(geom_m.area)
+        inc.extra["extent_m"] = reach_m(geom_m, *project_point(inc.lon, inc.lat, self.epsg(inc)))
 
     def finish(self) -> FusionResult:
         """Write the cached perimeters back as GeoJSON and resolve chains of merges."""
+        for incident_id in list(self.pending):
+            self.flush(self.incidents[incident_id])
         for incident_id in self.changed:
-            self.incidents[incident_id].perimeter = to_geojson(self.shape(self.incidents[incident_id]))
+            inc = self.incidents[incident_id]
+            inc.perimeter = to_geojson(to_lonlat(self.shape(inc), self.epsg(inc)))
 
         def final(incident_id: str) -> str:
             while incident_id in self.merges:
@@ -207,32 +240,34 @@ class _Fuser:
         return (inc.confirmed_at is not None and inc.closed_at is not None and "merged_into" not in inc.extra
                 and (time - inc.closed_at).total_seconds() <= self.config.reignite_window_s)
 
-    def matches(self, hotspot: Hotspot, shape: BaseGeometry) -> list[Incident]:
+    def matches(self, hotspot: Hotspot, shape: "_Shape") -> list[Incident]:
         """Eligible incidents within the fusion radius of the hotspot, the one to keep first."""
         cfg = self.config
         pool = [inc for inc in self.incidents.values() if self._eligible(inc, hotspot.time)]
         if not pool:
             return []
         sigma_h = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
-        reach_h = extent_m(shape, hotspot.lon, hotspot.lat) if shape.geom_type != "Point" else 0.0
         centre_dist = geodesic_distances_m(hotspot.lon, hotspot.lat, np.array([i.lon for i in pool]),
                                            np.array([i.lat for i in pool]))
-        epsg = utm_epsg(hotspot.lon, hotspot.lat)
-        shape_m = None
         found = []
         for inc, d_centre in zip(pool, centre_dist):
+            if "extent_m" not in inc.extra:  # made elsewhere (seeded, imported)
+                inc.extra["extent_m"] = reach_m(self.shape(inc), *project_point(inc.lon, inc.lat, self.epsg(inc)))
             sigma = max(sigma_h, inc.extra.get("location_uncertainty_m", cfg.default_location_uncertainty_m))
             radius = min(max(cfg.radius_factor * sigma, cfg.min_radius_m), cfg.max_radius_m)
-            if d_centre - inc.extra.get("extent_m", 0.0) - reach_h > radius:
-                continue  # cheap rejection: even the farthest perimeter vertex is out of reach
-            shape_m = shape_m if shape_m is not None else to_metric(shape, epsg)
-            if shape_m.distance(self._metric_shape(inc, epsg)) <= radius:
+            if d_centre - inc.extra.get("extent_m", 0.0) - shape.reach_m > radius:
+                continue  # cheap rejection: even the farthest point of the perimeter is out of reach
+            shape_m = shape.in_zone(self.epsg(inc))
+            distance = shape_m.distance(self.shape(inc))
+            if distance > radius and self.pending.get(inc.incident_id):
+                distance = float(shapely.distance(shape_m, self.pending[inc.incident_id]).min())
+            if distance <= radius:
                 found.append(inc)
         return sorted(found, key=lambda i: (_STATE_RANK[i.state], i.masked, i.first_seen, i.incident_id))
 
     # --- joining ----------------------------------------------------------------------------------------------
 
-    def create(self, hotspot: Hotspot, shape: BaseGeometry) -> Incident:
+    def create(self, hotspot: Hotspot, shape: "_Shape") -> Incident:
         cfg = self.config
         sigma = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
         inc = Incident(
@@ -242,10 +277,11 @@ class _Fuser:
             source_kinds=[], look_count=0, hotspot_count=0, masked=bool(hotspot.masked),
             extra={"frame_ids": [], "unmasked_frame_ids": [], "unmasked_source_ids": [],
                    "location_uncertainty_m": sigma, "centroid_weights": {"w": 0.0, "lon": 0.0, "lat": 0.0},
-                   "transition_counts": {}})
+                   "transition_counts": {}, "utm_epsg": utm_epsg(hotspot.lon, hotspot.lat)})
         self.incidents[inc.incident_id] = inc
-        self.shapes[inc.incident_id] = shape
-        self._absorb(inc, hotspot, shape)
+        self.touched[inc.incident_id] = None
+        self._absorb(inc, hotspot, shape, add_shape=False)
+        self._set_shape(inc, shape.in_zone(self.epsg(inc)))
         self._transition(inc, None, hotspot.time, f"first hotspot {hotspot.hotspot_id} ({hotspot.source_id})",
                          "created")
         self._maybe_confirm(inc, hotspot)
@@ -253,9 +289,14 @@ class _Fuser:
 
     def merge(self, keep: Incident, others: list[Incident], time: datetime) -> None:
         """Fold incidents that one hotspot showed to be the same fire into ``keep``; close them as merged."""
+        self.flush(keep)
         geom = self.shape(keep)
         for other in others:
-            geom = union(geom, self.shape(other))
+            self.flush(other)
+            other_m = self.shape(other)
+            if self.epsg(other) != self.epsg(keep):
+                other_m = to_metric(to_lonlat(other_m, self.epsg(other)), self.epsg(keep))
+            geom = shapely.union(geom, other_m)
             keep.first_seen, keep.last_seen = min(keep.first_seen, other.first_seen), max(keep.last_seen,
                                                                                           other.last_seen)
             keep.hotspot_count += other.hotspot_count
@@ -292,8 +333,10 @@ class _Fuser:
         self._update_confidence(keep)
         self.changed[keep.incident_id] = None
 
-    def join(self, inc: Incident, hotspot: Hotspot, shape: BaseGeometry) -> None:
+    def join(self, inc: Incident, hotspot: Hotspot, shape: "_Shape") -> None:
+        """Add a hotspot to an incident; state changes that need no geometry happen now, the rest at end_look."""
         previous = inc.state
+        self.touched.setdefault(inc.incident_id, previous)
         self._absorb(inc, hotspot, shape)
         if previous in ("quiet", "closed"):
             inc.state, inc.closed_at = "active", None
@@ -302,17 +345,12 @@ class _Fuser:
                              f"new hotspot {hotspot.hotspot_id} ({hotspot.source_id}) after being {previous}",
                              "reignited")
         elif previous == "candidate":
-            if not self._maybe_confirm(inc, hotspot):
-                self._refresh_or_update(inc, hotspot.time)
+            self._maybe_confirm(inc, hotspot)
         elif previous == "confirmed" and inc.incident_id not in self.confirmed_now:
-            inc.state = "active"
-            if not self._maybe_escalate(inc, hotspot, previous):
-                self._transition(inc, "confirmed", hotspot.time, "next look after confirmation", "updated")
-        elif not self._maybe_escalate(inc, hotspot, previous):
-            self._refresh_or_update(inc, hotspot.time)
+            inc.state = "active"  # the next look after confirmation; recorded at end_look
 
-    def _absorb(self, inc: Incident, hotspot: Hotspot, shape: BaseGeometry) -> None:
-        """Add one hotspot's evidence and geometry to the incident."""
+    def _absorb(self, inc: Incident, hotspot: Hotspot, shape: "_Shape", *, add_shape: bool = True) -> None:
+        """Add one hotspot's evidence to the incident, and its shape to the pending ones (``add_shape``)."""
         cfg, extra = self.config, inc.extra
         inc.first_seen, inc.last_seen = min(inc.first_seen, hotspot.time), max(inc.last_seen, hotspot.time)
         inc.hotspot_count += 1
@@ -328,9 +366,18 @@ class _Fuser:
         extra["location_uncertainty_m"] = min(extra["location_uncertainty_m"], sigma)
         weights = extra["centroid_weights"]
         w = 1.0 / sigma**2
+        epsg = self.epsg(inc)
+        old_xy = project_point(inc.lon, inc.lat, epsg)
         weights.update(w=weights["w"] + w, lon=weights["lon"] + w * hotspot.lon, lat=weights["lat"] + w * hotspot.lat)
         inc.lon, inc.lat = weights["lon"] / weights["w"], weights["lat"] / weights["w"]
-        self._set_shape(inc, union(self.shape(inc), shape))
+        if add_shape:
+            shape_m = shape.in_zone(epsg)
+            self.shape(inc)  # parse the stored perimeter before anything is pending
+            self.pending.setdefault(inc.incident_id, []).append(shape_m)
+            # Until the next flush, bound the reach from the moved centroid: old reach + the move, or the new shape.
+            new_xy = project_point(inc.lon, inc.lat, epsg)
+            moved_m = math.hypot(new_xy[0] - old_xy[0], new_xy[1] - old_xy[1])
+            extra["extent_m"] = max(extra.get("extent_m", 0.0) + moved_m, reach_m(shape_m, *new_xy))
         if hotspot.frp_kw is not None and np.isfinite(hotspot.frp_kw):
             inc.max_frp_kw = max(inc.max_frp_kw, float(hotspot.frp_kw))
         inc.max_temp_k = max(inc.max_temp_k, float(hotspot.max_temp_k))
@@ -381,10 +428,11 @@ class _Fuser:
         return True
 
     def _set_baseline(self, inc: Incident) -> None:
+        self.flush(inc)  # the baseline area includes every shape so far
         inc.extra["escalation_baseline"] = {"area_m2": inc.area_m2, "max_frp_kw": inc.max_frp_kw,
                                             "sources": list(inc.extra["unmasked_source_ids"])}
 
-    def _maybe_escalate(self, inc: Incident, hotspot: Hotspot, from_state: str) -> bool:
+    def _maybe_escalate(self, inc: Incident, time: datetime, from_state: str) -> bool:
         cfg = self.config
         base = inc.extra.get("escalation_baseline")
         if base is None:
@@ -403,8 +451,22 @@ class _Fuser:
                 self._set_baseline(inc)  # first measurable value: a baseline, not growth
             return False
         self._set_baseline(inc)
-        self._transition(inc, from_state, hotspot.time, "; ".join(reasons), "escalated")
+        self._transition(inc, from_state, time, "; ".join(reasons), "escalated")
         return True
+
+
+def _copy(inc: Incident) -> Incident:
+    """A copy the fuser may change: lists and ``extra`` copied deeply; the perimeter is shared, as it is only ever
+    replaced, never edited in place."""
+    def deep(value):
+        if isinstance(value, dict):
+            return {k: deep(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [deep(v) for v in value] if value and isinstance(value[0], (dict, list)) else list(value)
+        return value
+
+    return dataclasses.replace(inc, sources=list(inc.sources), source_kinds=list(inc.source_kinds),
+                               extra=deep(inc.extra))
 
 
 def _with_bookkeeping(inc: Incident, config: FusionConfig) -> Incident:
@@ -423,9 +485,25 @@ def _with_bookkeeping(inc: Incident, config: FusionConfig) -> Incident:
     extra.setdefault(prefix + "member_confidence", float(inc.confidence))
     extra.setdefault(prefix + "member_class", inc.confidence_class)
     extra.setdefault("transition_counts", {})
-    if "extent_m" not in extra and inc.perimeter:
-        extra["extent_m"] = extent_m(from_geojson(inc.perimeter), inc.lon, inc.lat)
+    if inc.confirmed_at is not None:  # growth is measured from what it was when handed over
+        extra.setdefault("escalation_baseline", {"area_m2": inc.area_m2, "max_frp_kw": inc.max_frp_kw,
+                                                 "sources": list(extra["unmasked_source_ids"])})
     return inc
+
+
+class _Shape:
+    """A hotspot's ground shape (footprint, or its uncertainty circle), projected once per UTM zone asked for."""
+
+    def __init__(self, hotspot: Hotspot, config: FusionConfig) -> None:
+        self.lonlat = hotspot_shape(hotspot, config.default_location_uncertainty_m)
+        self._zones: dict[int, BaseGeometry] = {}
+        own = utm_epsg(hotspot.lon, hotspot.lat)
+        self.reach_m = reach_m(self.in_zone(own), *project_point(hotspot.lon, hotspot.lat, own))
+
+    def in_zone(self, epsg: int) -> BaseGeometry:
+        if epsg not in self._zones:
+            self._zones[epsg] = to_metric(self.lonlat, epsg)
+        return self._zones[epsg]
 
 
 def _raise_member(extra: dict, prefix: str, confidence: float, class_: str) -> None:
@@ -451,18 +529,20 @@ def fuse_hotspots(hotspots: list[Hotspot], open_incidents: list[Incident], *, co
     """
     fuser = _Fuser(open_incidents, config)
     located = sorted((h for h in hotspots if h.is_located), key=lambda h: (parse_time(h.time), h.hotspot_id))
-    for hotspot in located:
-        fuser.advance(parse_time(hotspot.time))
-        shape = hotspot_shape(hotspot, config.default_location_uncertainty_m)
-        found = fuser.matches(hotspot, shape)
-        if not found:
-            incident = fuser.create(hotspot, shape)
-        else:
-            incident = found[0]
-            if len(found) > 1:
-                fuser.merge(incident, found[1:], hotspot.time)
-            fuser.join(incident, hotspot, shape)
-        fuser.assignments[hotspot.hotspot_id] = incident.incident_id
+    for time, look in itertools.groupby(located, key=lambda h: parse_time(h.time)):
+        fuser.advance(time)
+        for hotspot in look:
+            shape = _Shape(hotspot, config)
+            found = fuser.matches(hotspot, shape)
+            if not found:
+                incident = fuser.create(hotspot, shape)
+            else:
+                incident = found[0]
+                if len(found) > 1:
+                    fuser.merge(incident, found[1:], time)
+                fuser.join(incident, hotspot, shape)
+            fuser.assignments[hotspot.hotspot_id] = incident.incident_id
+        fuser.end_look(time)
     if now is not None:
         fuser.advance(parse_time(now))
     return fuser.finish()

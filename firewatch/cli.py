@@ -30,12 +30,17 @@ app = typer.Typer(
 #: Command modules, each with a ``register(app)`` function. Order is the order of ``--help``.
 COMMAND_MODULES: tuple[str, ...] = (
     "firewatch.commands.demo",
+    "firewatch.commands.scenario",
     "firewatch.commands.ingest",
     "firewatch.commands.georef",
     "firewatch.commands.dashboard",
     "firewatch.commands.incidents",
     "firewatch.commands.detect",
     "firewatch.commands.alerts",
+    "firewatch.commands.plan",
+    "firewatch.commands.upload",
+    "firewatch.commands.satellite",
+    "firewatch.commands.masks",
 )
 
 

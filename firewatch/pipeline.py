@@ -26,7 +26,7 @@ from detection.errors import DetectionError
 from detection.incidents import FusionResult, Transition, advance_time, fuse_hotspots, history_rows
 from detection.masks import StaticMasks
 from firewatch.config import FirewatchConfig
-from firewatch.model import Incident, frame_time, utc_now
+from firewatch.model import Hotspot, Incident, parse_time, utc_now
 from firewatch.store import Store
 from ingest.errors import IngestError, MissingMetadata, TerrainError
 from ingest.georef import frame_footprint, georeference
@@ -101,19 +101,31 @@ def frame_meta(frame: xr.Dataset, footprint: dict | None) -> dict:
     }
 
 
-class Pipeline:
-    """Runs frames through the flow into one store. Holds what is loaded once: terrain, masks, configuration.
+@dataclass
+class FrameAnalysis:
+    """The stateless half of processing one file (read → georeference → detect), picklable for worker processes.
 
-    ``units`` is the readers' unit choice for radiometric TIFFs (``auto``, ``C``, ``K``, ``cK``).
-    ``on_alerts`` is called after a frame stored new alerts (the watch loop wakes its delivery worker with it).
+    ``reason`` is set (and ``meta``/``hotspots`` describe what was known) when the file must be quarantined.
     """
 
-    def __init__(self, config: FirewatchConfig, store: Store, *, terrain: Terrain | None = None,
-                 units: str = "auto", on_alerts: Callable[[], None] | None = None) -> None:
+    path: Path
+    content_sha256: str | None
+    meta: dict | None = None
+    hotspots: list[Hotspot] = field(default_factory=list)
+    reason: str | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+class FrameAnalyser:
+    """Read → georeference → detect for one file at a time; holds what is loaded once (terrain, masks).
+
+    It touches no store, so many analysers may run in parallel (threads, processes, Dask workers).
+    ``units`` is the readers' unit choice for radiometric TIFFs (``auto``, ``C``, ``K``, ``cK``).
+    """
+
+    def __init__(self, config: FirewatchConfig, *, terrain: Terrain | None = None, units: str = "auto") -> None:
         self.config = config
-        self.store = store
         self.units = units
-        self.on_alerts = on_alerts
         if terrain is None and config.terrain.dem is not None:
             terrain = Terrain.from_geotiff(config.terrain.dem)
         if terrain is None and config.terrain.ground_elevation_m is not None:
@@ -121,22 +133,19 @@ class Pipeline:
         self.terrain = terrain
         self.masks = load_masks(config.masks.files)
 
-    # ------------------------------------------------------------------------------------------- one frame
-    def process(self, path: str | Path, *, content_sha256: str | None = None) -> FrameOutcome:
-        """Process one file. Never raises for bad input: the outcome says accepted, skipped or quarantined."""
+    def analyse(self, path: str | Path, *, content_sha256: str | None = None) -> FrameAnalysis:
+        """Analyse one file. Never raises for bad input: a quarantine reason is returned instead."""
         path = Path(path)
         timings: dict[str, float] = {}
         started = _time.perf_counter()
         try:
             sha = content_sha256 or file_sha256(path)
         except OSError as exc:
-            return self._quarantine(path, None, f"cannot read the file: {exc}")
-        if self.store.has_frame(sha):
-            return FrameOutcome(path, "skipped")
+            return FrameAnalysis(path, None, reason=f"cannot read the file: {exc}")
         try:
             frame = read_frame(path, units=self.units)
         except IngestError as exc:
-            return self._quarantine(path, sha, str(exc))
+            return FrameAnalysis(path, sha, reason=str(exc))
         timings["read"] = _time.perf_counter() - started
 
         t0 = _time.perf_counter()
@@ -154,22 +163,63 @@ class Pipeline:
         try:
             result = detect(frame, self.config.detection, masks=self.masks)
         except DetectionError as exc:
-            return self._quarantine(path, sha, str(exc), frame=frame)
+            return FrameAnalysis(path, sha, meta=frame_meta(frame, None), reason=str(exc), timings_s=timings)
         timings["detect"] = _time.perf_counter() - t0
+        return FrameAnalysis(path, sha, meta=frame_meta(frame, footprint), hotspots=result.hotspots,
+                             timings_s=timings)
+
+
+class Pipeline:
+    """Runs frames through the flow into one store: :class:`FrameAnalyser` then :meth:`commit` (fuse → alerts →
+    store, in one transaction per frame). Frames must be committed in acquisition-time order.
+
+    ``on_alerts`` is called after a frame stored new alerts (the watch loop wakes its delivery worker with it).
+    """
+
+    def __init__(self, config: FirewatchConfig, store: Store, *, terrain: Terrain | None = None,
+                 units: str = "auto", on_alerts: Callable[[], None] | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.on_alerts = on_alerts
+        self.analyser = FrameAnalyser(config, terrain=terrain, units=units)
+
+    # ------------------------------------------------------------------------------------------- one frame
+    def process(self, path: str | Path) -> FrameOutcome:
+        """Process one file end to end. Never raises for bad input: accepted, skipped or quarantined."""
+        path = Path(path)
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            return self.commit(FrameAnalysis(path, None, reason=f"cannot read the file: {exc}"))
+        if self.store.has_frame(sha):
+            return FrameOutcome(path, "skipped")
+        return self.commit(self.analyser.analyse(path, content_sha256=sha))
+
+    def commit(self, analysis: FrameAnalysis) -> FrameOutcome:
+        """Fuse an analysed frame's hotspots into incidents and store everything (or quarantine it)."""
+        path, timings = analysis.path, dict(analysis.timings_s)
+        if analysis.content_sha256 is not None and self.store.has_frame(analysis.content_sha256):
+            return FrameOutcome(path, "skipped")
+        if analysis.reason is not None:
+            meta = analysis.meta or {"content_sha256": analysis.content_sha256, "path": str(path)}
+            frame_id = self.store.record_quarantine(meta, analysis.reason)
+            log.warning("quarantined %s: %s", path, analysis.reason)
+            return FrameOutcome(path, "quarantined", frame_id=frame_id, reason=analysis.reason, timings_s=timings)
 
         t0 = _time.perf_counter()
-        now = frame_time(frame) or utc_now()
-        fusion = fuse_hotspots(result.hotspots, self._open_incidents(now), config=self.config.fusion, now=now)
+        now = parse_time(analysis.meta["time"]) if analysis.meta.get("time") else utc_now()
+        fusion = fuse_hotspots(analysis.hotspots, self._open_incidents(now), config=self.config.fusion, now=now)
         alerts = self._alerts(fusion.transitions, fusion.incidents, now)
         timings["fuse"] = _time.perf_counter() - t0
 
         t0 = _time.perf_counter()
-        self.store.apply_frame_result(frame_meta(frame, footprint), result.hotspots, fusion, alerts)
+        self.store.apply_frame_result(analysis.meta, analysis.hotspots, fusion, alerts)
         timings["store"] = _time.perf_counter() - t0
         if alerts and self.on_alerts is not None:
             self.on_alerts()
-        return FrameOutcome(path, "accepted", frame_id=frame.attrs["frame_id"], hotspot_count=len(result.hotspots),
-                            transitions=list(fusion.transitions), alert_count=len(alerts), timings_s=timings)
+        return FrameOutcome(path, "accepted", frame_id=analysis.meta["frame_id"],
+                            hotspot_count=len(analysis.hotspots), transitions=list(fusion.transitions),
+                            alert_count=len(alerts), timings_s=timings)
 
     def tick(self, now: datetime | None = None) -> list[Transition]:
         """Advance incident states to ``now`` (quiet, closed, expired candidates) and store the changes."""
@@ -191,15 +241,6 @@ class Pipeline:
         return alerts_for_transitions(transitions, {inc.incident_id: inc for inc in incidents},
                                       policy=alerts_config.policy, endpoints=alerts_config.endpoints, now=now,
                                       cap=alerts_config.cap)
-
-    def _quarantine(self, path: Path, sha: str | None, reason: str, *, frame: xr.Dataset | None = None
-                    ) -> FrameOutcome:
-        meta = {"content_sha256": sha, "path": str(path)}
-        if frame is not None:
-            meta = frame_meta(frame, None)
-        frame_id = self.store.record_quarantine(meta, reason)
-        log.warning("quarantined %s: %s", path, reason)
-        return FrameOutcome(path, "quarantined", frame_id=frame_id, reason=reason)
 
 
 # ----------------------------------------------------------------------------------------------- batches

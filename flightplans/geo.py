@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, shape
-from shapely.ops import transform as shapely_transform, unary_union
+from shapely.ops import unary_union
 
 from flightplans.errors import FlightPlanError, NoSafePlan
 
@@ -41,11 +41,11 @@ class LocalFrame:
 
     def geom_to_xy(self, geom):
         """A shapely geometry in lon/lat → the same in local metres."""
-        return shapely_transform(lambda x, y, z=None: self._fwd.transform(x, y), geom)
+        return shapely.transform(geom, lambda c: np.column_stack(self._fwd.transform(c[:, 0], c[:, 1])))
 
     def geom_to_lonlat(self, geom):
         """A shapely geometry in local metres → lon/lat."""
-        return shapely_transform(lambda x, y, z=None: self._inv.transform(x, y), geom)
+        return shapely.transform(geom, lambda c: np.column_stack(self._inv.transform(c[:, 0], c[:, 1])))
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,8 @@ def load_no_fly_zones(path: str | Path) -> list[NoFlyZone]:
             continue
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
-        name = str(props.get("name") or props.get("NAME") or props.get("id") or f"{path.stem}#{index}")
+        name = str(props.get("name") or props.get("NAME") or props.get("prh_lbl_1") or props.get("id")
+                   or f"{path.stem}#{index}")  # prh_lbl_1: VWorld LT_C_AISPRHC label, e.g. "RK P73A"
         zones.append(NoFlyZone(name, geom))
     if not zones:
         raise FlightPlanError(f"no-fly zone file {path}: no Polygon or MultiPolygon feature found")
@@ -93,7 +94,8 @@ def detour_path(frame: LocalFrame, start_xy: tuple[float, float], end_xy: tuple[
     """Shortest polyline (local metres) from start to end that keeps ``margin_m`` / 2 or more from every zone.
 
     A straight line when it is clear; otherwise the shortest path in the visibility graph whose nodes are the
-    vertices of each zone's convex hull buffered by ``margin_m`` (so turning points stay ``margin_m`` out).
+    vertices of each zone's simplified convex hull offset outward by ``margin_m`` (so turning points stay at least
+    ``margin_m`` out, and legs at least ``margin_m`` / 2).
     Raises :class:`NoSafePlan` when an end point lies in a zone's margin or no path exists.
     """
     if not zones:
@@ -109,9 +111,13 @@ def detour_path(frame: LocalFrame, start_xy: tuple[float, float], end_xy: tuple[
     if not union.intersects(LineString([start_xy, end_xy])):
         return [tuple(start_xy), tuple(end_xy)]
     nodes = [tuple(start_xy), tuple(end_xy)]
-    for obstacle in obstacles:
-        hull = obstacle.buffer(margin_m / 2.0, quad_segs=2).convex_hull
-        for coord in list(hull.exterior.coords)[:-1]:
+    simplify_m = max(margin_m / 2.0, 1.0)
+    for zone in zones:
+        # the zone's convex hull, simplified (moves edges inward by at most simplify_m) and offset outward with
+        # mitred corners by margin + simplify_m: a polygon with few vertices that contains the zone's margin
+        hull = frame.geom_to_xy(zone.geometry).convex_hull.simplify(simplify_m)
+        ring = hull.buffer(margin_m + simplify_m, join_style="mitre", mitre_limit=10.0)
+        for coord in list(ring.exterior.coords)[:-1]:
             if not union.contains(Point(coord)):
                 nodes.append(coord)
     pts = np.asarray(nodes)

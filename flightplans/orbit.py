@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point
 
 from flightplans.config import FlightPlanConfig
 from flightplans.errors import NoSafePlan
 from flightplans.mission import (AltitudeRef, ChangeSpeed, GimbalPitch, ImageStartCapture, ImageStopCapture,
                                  Mission, ReturnToLaunch, ROINone, SetROI, Takeoff)
-from flightplans.paths import PlanContext
+from flightplans.paths import PlanContext, quantise
 from flightplans.safety import check_mission
 
 _RADIUS_ITERATIONS = 6
@@ -79,7 +79,11 @@ def plan_orbit(target_lon: float, target_lat: float, *, home_lon: float, home_la
     circle = _circle(radius, orbit_point_count(radius, pattern.orbit_max_sagitta_m), tx, ty)
     ring = LineString(circle)
     for zone in ctx.zones:
-        gap = ctx.frame.geom_to_xy(zone.geometry).distance(ring)
+        zone_xy = ctx.frame.geom_to_xy(zone.geometry)
+        if zone_xy.contains(Point(tx, ty)):
+            raise NoSafePlan(f"the orbit target (lat {target_lat:.5f}, lon {target_lon:.5f}) lies inside no-fly zone "
+                             f"{zone.name}: no orbit is legal there without a flight approval")
+        gap = zone_xy.distance(ring)
         if gap < ctx.config.safety.no_fly_margin_m / 2.0:
             raise NoSafePlan(f"the {radius:.0f} m orbit comes within {gap:.0f} m of no-fly zone {zone.name} "
                              f"(at least {ctx.config.safety.no_fly_margin_m / 2:.0f} m needed); an orbit cannot "
@@ -100,7 +104,7 @@ def plan_orbit(target_lon: float, target_lat: float, *, home_lon: float, home_la
     items = [Takeoff(agl, AltitudeRef.RELATIVE), ChangeSpeed(aircraft.cruise_speed_mps)]
     items += ctx.waypoints(entry[1:])
     items += [GimbalPitch(pitch),
-              SetROI(float(target_lat), float(target_lon), round(target_ground - ctx.home.alt_amsl_m, 2)),
+              SetROI(quantise(target_lat), quantise(target_lon), round(target_ground - ctx.home.alt_amsl_m, 2)),
               ChangeSpeed(aircraft.hover_speed_mps), ImageStartCapture(pattern.orbit_capture_interval_s)]
     items += ctx.waypoints(orbit_pts[1:])
     items += [ImageStopCapture(), ROINone(), ChangeSpeed(aircraft.cruise_speed_mps)]

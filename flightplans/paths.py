@@ -15,6 +15,16 @@ from flightplans.mission import AltitudeRef, Home, Waypoint
 from flightplans.terrain_follow import follow_terrain, ground_at_xy, sample_step_m
 
 
+#: MAVLink carries positions as integer 1e-7 degrees (MISSION_ITEM_INT): planned coordinates are rounded to that
+#: grid (≤ 1.1 cm) so that every file format and the wire hold exactly the same position.
+COORDINATE_DECIMALS = 7
+
+
+def quantise(degrees: float) -> float:
+    """A coordinate rounded to MAVLink's 1e-7 degree resolution."""
+    return round(float(degrees), COORDINATE_DECIMALS)
+
+
 @dataclass
 class PlanContext:
     """What every planner needs: home, its metric frame, terrain, configuration and no-fly zones."""
@@ -29,9 +39,9 @@ class PlanContext:
     def create(cls, home_lon: float, home_lat: float, terrain, config: FlightPlanConfig | None,
                zones) -> "PlanContext":
         """Home altitude is the DEM elevation at the launch point."""
-        frame = LocalFrame(home_lon, home_lat)
+        frame = LocalFrame(quantise(home_lon), quantise(home_lat))
         ground = float(ground_at_xy(frame, terrain, 0.0, 0.0, what="home (launch point)"))
-        return cls(Home(float(home_lat), float(home_lon), ground), frame, terrain,
+        return cls(Home(quantise(home_lat), quantise(home_lon), ground), frame, terrain,
                    config or FlightPlanConfig(), list(zones or []))
 
     @property
@@ -53,7 +63,7 @@ class PlanContext:
         out = []
         for x, y, alt in points:
             lon, lat = self.frame.to_lonlat(x, y)
-            out.append(Waypoint(float(lat), float(lon), round(alt - self.home.alt_amsl_m, 2),
+            out.append(Waypoint(quantise(lat), quantise(lon), round(alt - self.home.alt_amsl_m, 2),
                                 AltitudeRef.RELATIVE, hold_s))
         return out
 

@@ -11,6 +11,7 @@ sortie starts. Every sortie ends with return to launch.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,10 +19,22 @@ from flightplans.config import FlightPlanConfig
 from flightplans.errors import NoSafePlan
 from flightplans.mission import (AltitudeRef, ChangeSpeed, GimbalPitch, Mission, ReturnToLaunch, ROINone, SetROI,
                                  Takeoff)
-from flightplans.paths import PlanContext
+from flightplans.paths import PlanContext, quantise
 from flightplans.safety import check_mission
 
 _CLASS_RANK = {"high": 0, "nominal": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class RouteTarget:
+    """A place to visit that is not (yet) a stored incident, e.g. ``firewatch plan --at LAT,LON`` (WGS 84)."""
+
+    incident_id: str
+    lat: float
+    lon: float
+    confidence_class: str = "nominal"
+    state: str = "confirmed"
+    extra: dict = field(default_factory=dict)
 
 
 def priority_tier(incident) -> tuple[int, int]:
@@ -83,7 +96,7 @@ def _sortie(ctx: PlanContext, visits, agl: float) -> Mission:
         ground = float(ctx.ground_xy(x, y, f"incident {incident.incident_id}"))
         path = ctx.transit(here, (x, y), agl, f"way to incident {incident.incident_id}")
         items += ctx.waypoints(path[1:-1])
-        items.append(SetROI(float(incident.lat), float(incident.lon), round(ground - ctx.home.alt_amsl_m, 2)))
+        items.append(SetROI(quantise(incident.lat), quantise(incident.lon), round(ground - ctx.home.alt_amsl_m, 2)))
         items += ctx.waypoints(path[-1:], hold_s=pattern.route_hover_s)
         items.append(ROINone())
         here = (x, y)
@@ -94,8 +107,8 @@ def _sortie(ctx: PlanContext, visits, agl: float) -> Mission:
 
 def plan_route(incidents, *, home_lon: float, home_lat: float, terrain, config: FlightPlanConfig | None = None,
                zones=(), altitude_agl_m: float | None = None) -> Mission:
-    """Plan visits to ``incidents`` (:class:`firewatch.model.Incident`) from home; a Mission with one sortie each
-    battery. Raises :class:`NoSafePlan` naming the incident when one alone does not fit the battery."""
+    """Plan visits to ``incidents`` (:class:`firewatch.model.Incident` or :class:`RouteTarget`) from home; a Mission
+    with one sortie each battery. Raises :class:`NoSafePlan` naming the incident when one alone does not fit the battery."""
     if not incidents:
         raise NoSafePlan("route: no incidents to visit")
     ctx = PlanContext.create(home_lon, home_lat, terrain, config, zones)

@@ -175,7 +175,9 @@ def _check_flight(mission: Mission, terrain, config: FlightPlanConfig, zones, wh
         horizontal = math.hypot(b.x - a.x, b.y - a.y)
         vertical = float(alt[-1] - alt[0])
         rate = aircraft.climb_rate_mps if vertical > 0 else aircraft.descent_rate_mps
-        duration += horizontal / b.speed_mps + abs(vertical) / rate + b.hold_s
+        # multirotor waypoint navigation moves along the 3-D leg limited by both the horizontal speed and the
+        # climb/descent rate (ArduPilot WPNAV_SPEED / WPNAV_SPEED_UP / _DN), so the slower of the two sets the time
+        duration += max(horizontal / b.speed_mps, abs(vertical) / rate) + b.hold_s
         distance += horizontal
         max_agl, min_clear = max(max_agl, float(agl.max())), min(min_clear, float(agl.min()))
         max_from_home = max(max_from_home, from_home)

@@ -232,8 +232,8 @@ class Terrain:
         row = inv.d * x + inv.e * y + inv.f - 0.5
         rows, cols = self.elevation.shape
         inside = (col >= -0.5) & (col <= cols - 0.5) & (row >= -0.5) & (row <= rows - 0.5)
-        col = np.clip(col, 0.0, cols - 1.0)
-        row = np.clip(row, 0.0, rows - 1.0)
+        col = np.clip(np.where(inside, col, 0.0), 0.0, cols - 1.0)  # NaN positions read cell 0, then masked
+        row = np.clip(np.where(inside, row, 0.0), 0.0, rows - 1.0)
         c0 = np.minimum(col.astype(np.intp), cols - 2)
         r0 = np.minimum(row.astype(np.intp), rows - 2)
         fc = col - c0

@@ -39,6 +39,12 @@ class AttemptResult:
     duration_s: float
 
 
+def printable(text: str, limit: int = ERROR_BODY_BYTES) -> str:
+    """``text`` cut to ``limit`` characters with control characters (terminal escapes, newlines) made spaces: a
+    receiver's words end up in operator terminals and logs."""
+    return "".join(ch if ch.isprintable() else " " for ch in text[:limit]).strip()
+
+
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date, RFC 9110 §10.2.3), else None."""
     if value is None:
@@ -82,13 +88,13 @@ def post_webhook(client: httpx.Client, url: str, body: bytes, headers: dict[str,
     duration_s = time.perf_counter() - started
     if 200 <= status < 300:
         return AttemptResult("delivered", status, None, None, duration_s)
-    text = snippet[:ERROR_BODY_BYTES].decode("utf-8", "replace").strip()
+    text = printable(snippet[:ERROR_BODY_BYTES].decode("utf-8", "replace"))
     if status == 410:
         return AttemptResult("gone", status, "410 Gone: the receiver retired this endpoint; it is disabled "
                              "until an operator fixes the URL and replays", None, duration_s)
     if 300 <= status < 400:
-        return AttemptResult("retry", status, f"redirect not followed: fix the URL to {location or '(no Location)'}",
-                             None, duration_s)
+        target = printable(location) if location else "(no Location)"
+        return AttemptResult("retry", status, f"redirect not followed: fix the URL to {target}", None, duration_s)
     retry_after_s = parse_retry_after(retry_after, now=now) if status in (429, 503) else None
     error = f"HTTP {status}" + (f": {text}" if text else "")
     return AttemptResult("retry", status, error, retry_after_s, duration_s)

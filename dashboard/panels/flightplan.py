@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import loaders, planning
+from dashboard import loaders
 from dashboard.i18n import t
 from dashboard.panels.context import Context
 from firewatch.errors import FirewatchError
@@ -22,6 +22,8 @@ def flight_plan_panel(ctx: Context, incident: Incident | None) -> None:
     if incident is None:
         st.caption(t("none_selected", lang))
         return
+    from dashboard import planning  # flightplans and the terrain stack load on first use, not on every page
+
     home = ctx.config.home_latlon or (incident.lat - _DEFAULT_HOME_OFFSET_DEG, incident.lon)
     with st.form("plan_form"):
         pattern = st.radio(t("pattern", lang), planning.PATTERNS, horizontal=True, key="plan_pattern",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import loaders
@@ -55,6 +54,8 @@ def incident_detail(ctx: Context, incident: Incident) -> None:
     st.markdown(f"**{t('timeline', lang)}**")
     history = loaders.incident_history(ctx.db_url, incident.incident_id)
     if history:
+        import pandas as pd  # only when a timeline is drawn: keeps the first page load light
+
         frame = pd.DataFrame(history)
         frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(ctx.config.timezone)
         left, right = st.columns(2)

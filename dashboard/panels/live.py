@@ -6,6 +6,7 @@ every rerun, and only the data layers change (streamlit-folium swaps ``feature_g
 
 from __future__ import annotations
 
+import json
 import re
 import time as _time
 
@@ -14,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import layers, loaders
-from dashboard.assets import localize
+from dashboard.assets import localize, publish_bytes
 from dashboard.errors import DashboardError
 from dashboard.i18n import t
 from dashboard.mapview import BaseMapSpec, base_map
@@ -70,9 +71,12 @@ def _static_layers(ctx: Context, fmap: folium.Map) -> None:
 def _live_layers(ctx: Context, incidents, hotspot_source: tuple[str | None, int],
                  frames) -> list[folium.FeatureGroup]:
     now = utc_now()
+    collection = layers.incident_features(incidents, now=now, new_window_s=ctx.config.new_incident_window_s,
+                                          lang=ctx.lang, selected_id=st.session_state.get("selected_incident"))
+    features_url = publish_bytes(json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                                 ".geojson") if collection["features"] else None
     groups = [
-        layers.incidents_layer(incidents, now=now, new_window_s=ctx.config.new_incident_window_s, lang=ctx.lang,
-                               selected_id=st.session_state.get("selected_incident")),
+        layers.incidents_layer(features_url, lang=ctx.lang),
         layers.hotspots_layer(*hotspot_source, lang=ctx.lang,
                               cluster_threshold=ctx.config.hotspot_cluster_threshold),
         layers.cameras_layer(frames, lang=ctx.lang, default_range_m=ctx.config.fov_range_m),

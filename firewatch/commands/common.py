@@ -9,10 +9,10 @@ import typer
 
 from firewatch.config import FirewatchConfig, load_config
 
-DB_HELP = ("Database URL (default: [store] url of the config, $FIREWATCH_DB_URL, or sqlite:///firewatch.db), "
+DB_HELP = ("Database URL (default: \\[store] url of the config, $FIREWATCH_DB_URL, or sqlite:///firewatch.db), "
            "e.g. sqlite:///runs/demo.db or postgresql+psycopg://fw@db-host/firewatch.")
 CONFIG_HELP = "Configuration file (default: $FIREWATCH_CONFIG, else ./firewatch.toml when present, else defaults)."
-DEM_HELP = "DEM GeoTIFF (any CRS) to georeference on; overrides [terrain] dem of the config."
+DEM_HELP = "DEM GeoTIFF (any CRS) to georeference on; overrides \\[terrain] dem of the config."
 UNITS_HELP = ("Unit of radiometric TIFF values: C, K, cK (centikelvin) or auto (decide from the values and say "
               "what was decided).")
 

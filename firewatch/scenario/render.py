@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from scipy.ndimage import binary_erosion, gaussian_filter
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, box
 
 from firewatch.scenario.geometry import ViewGeometry
 from firewatch.scenario.radiometry import band_radiance, brightness_temperature
@@ -54,7 +54,9 @@ def coverage(geometry: ViewGeometry, polygon: Polygon) -> tuple[int, int, np.nda
     vertices = np.concatenate(rings)
     vz = geometry.terrain.sample(vertices[:, 0], vertices[:, 1])
     rows, cols, _ = geometry.project(vertices[:, 0], vertices[:, 1], vz)
-    if np.isnan(rows).any():  # part of the polygon is behind the camera plane: search the whole frame
+    if np.isnan(rows).all():
+        return None
+    if np.isnan(rows).any():  # the polygon straddles the camera plane (under a drone): search the whole frame
         r0, r1, c0, c1 = 0, camera.height_px - 1, 0, camera.width_px - 1
     else:
         r0 = max(int(math.floor(rows.min())) - 2, 0)
@@ -127,7 +129,11 @@ def render(geometry: ViewGeometry, centre: dict, sources: list[HeatSource], *, s
     covered = np.zeros(shape)
     hot = np.zeros(shape)
     per_source: dict[str, np.ndarray] = {}
+    seen_ground = box(np.nanmin(x) - 1.0, np.nanmin(y) - 1.0, np.nanmax(x) + 1.0, np.nanmax(y) + 1.0) \
+        if ground.any() else None
     for source in sources:
+        if seen_ground is None or not source.polygon.intersects(seen_ground):
+            continue
         found = coverage(geometry, source.polygon)
         if found is None:
             continue

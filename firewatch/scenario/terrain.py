@@ -61,6 +61,7 @@ class Terrain:
     crs: str
     analytic: "AnalyticHeight | None" = None
     _gradient: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _max_slope: float | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -97,20 +98,23 @@ class Terrain:
         y = np.asarray(y, dtype=np.float64)
         return np.where(self.inside(x, y), self.analytic(x, y), np.nan)
 
-    def gradient(self, x, y) -> tuple[np.ndarray, np.ndarray]:
-        """Terrain gradient ``(dH/dx, dH/dy)`` (unitless, x east, y north) by bilinear sampling of the grid's."""
+    def _gradient_grids(self) -> tuple[np.ndarray, np.ndarray]:
         if self._gradient is None:
             d_row, d_col = np.gradient(self.heights, self.cell_m)
             self._gradient = (d_col, -d_row)
-        gx, gy = self._gradient
+        return self._gradient
+
+    def gradient(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Terrain gradient ``(dH/dx, dH/dy)`` (unitless, x east, y north) by bilinear sampling of the grid's."""
+        gx, gy = self._gradient_grids()
         return (_bilinear(gx, self.west, self.north, self.cell_m, x, y),
                 _bilinear(gy, self.west, self.north, self.cell_m, x, y))
 
     def max_slope(self) -> float:
         """Largest |gradient| of the grid (tan of the steepest slope), with a 20 % margin for sub-cell detail."""
-        gx, gy = self.gradient(*self.centre_xy)  # builds the gradient grids
-        mag = np.hypot(*self._gradient)
-        return float(np.nanmax(mag)) * 1.2 + 1e-3
+        if self._max_slope is None:
+            self._max_slope = float(np.nanmax(np.hypot(*self._gradient_grids()))) * 1.2 + 1e-3
+        return self._max_slope
 
     def write(self, path: Path, *, nodata: float = -9999.0) -> Path:
         """Write the grid as a float32 GeoTIFF with nodata (tiled, deflate) and return ``path``."""
@@ -137,9 +141,13 @@ def _bilinear(grid: np.ndarray, west: float, north: float, cell_m: float, x, y) 
     r0 = np.minimum(fr.astype(np.intp), rows - 2)
     tc = fc - c0
     tr = fr - r0
-    top = grid[r0, c0] * (1.0 - tc) + grid[r0, c0 + 1] * tc
-    bottom = grid[r0 + 1, c0] * (1.0 - tc) + grid[r0 + 1, c0 + 1] * tc
-    return np.where(ok, top * (1.0 - tr) + bottom * tr, np.nan)
+    flat = grid.ravel()
+    index = r0 * cols + c0
+    top = flat.take(index)
+    top += (flat.take(index + 1) - top) * tc
+    bottom = flat.take(index + cols)
+    bottom += (flat.take(index + cols + 1) - bottom) * tc
+    return np.where(ok, top + (bottom - top) * tr, np.nan)
 
 
 @dataclass(frozen=True)

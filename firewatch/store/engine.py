@@ -17,6 +17,7 @@ waiting, an immediate one waits for ``busy_timeout``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,7 +67,8 @@ def make_engine(url: URL) -> Engine:
         # One shared connection keeps an in-memory database alive; such a store is single-threaded by nature.
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     if not is_sqlite:
-        kwargs["pool_pre_ping"] = True
+        # PostgreSQL's json type rejects the NaN/Infinity tokens Python writes; store them as null there.
+        kwargs.update(pool_pre_ping=True, json_serializer=lambda value: to_json(_finite(value)))
     engine = create_engine(url, **kwargs)
     if is_sqlite:
         @event.listens_for(engine, "connect")
@@ -84,6 +86,17 @@ def make_engine(url: URL) -> Engine:
             mode = "IMMEDIATE" if conn.get_execution_options().get("firewatch_write") else "DEFERRED"
             conn.exec_driver_sql(f"BEGIN {mode}")
     return engine
+
+
+def _finite(value):
+    """``value`` with every non-finite float (NaN, ±inf) replaced by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 class EngineOwner:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from firewatch.errors import StoreInputError
 from firewatch.model import Hotspot, Incident, parse_time, stable_id, utc_now
@@ -121,8 +121,9 @@ class RecordMethods(EngineOwner):
     def apply_frame_result(self, frame_meta: dict, hotspots_: Sequence[Hotspot], fusion: "FusionResult",
                            alerts: Sequence[dict]) -> None:
         """Write one processed frame in ONE transaction: the frame (accepted), its hotspots (with the incident each
-        was fused into), the changed incidents, their history rows and the outbox alerts with one delivery per
-        endpoint. Either all of it is written or none of it. An alert whose ``transition_key`` is already stored is
+        was fused into), the changed incidents, their history rows, the outbox alerts with one delivery per
+        endpoint, and — when fusion merged incidents — the merged incidents' earlier hotspots re-pointed to the
+        surviving one. Either all of it is written or none of it. An alert whose ``transition_key`` is already stored is
         skipped (an alert never repeats for the same transition)."""
         now = utc_now()
         row = frame_row(frame_meta, status="accepted", reason=None, hotspot_count=len(hotspots_), now=now)
@@ -133,6 +134,8 @@ class RecordMethods(EngineOwner):
         with self._write() as conn:
             conn.execute(self._upsert(frames, [row]), [row])
             self._write_fusion(conn, fusion.incidents, fusion.history, alerts, now)
+            for merged, kept in fusion.merges.items():  # one fire seen as several incidents: re-point its hotspots
+                conn.execute(update(hotspots).where(hotspots.c.incident_id == merged).values(incident_id=kept))
             if hotspots_:
                 rows = [hotspot_row(h, fusion.assignments.get(h.hotspot_id)) for h in hotspots_]
                 conn.execute(self._upsert(hotspots, rows), rows)

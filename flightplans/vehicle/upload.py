@@ -4,7 +4,7 @@ Steps: connect and wait for a HEARTBEAT; read the vehicle's home and refuse when
 home (the plan's altitudes are relative to that home); upload; confirm MISSION_ACK (accepted); read the mission back
 and compare item by item. ``method="dronekit"`` uses dronekit (ArduPilot); ``"pymavlink"`` speaks the mission
 protocol directly (MISSION_REQUEST and MISSION_REQUEST_INT); ``"auto"`` tries dronekit on ArduPilot and falls back
-to pymavlink when the autopilot asks for MISSION_REQUEST_INT.
+to pymavlink when the autopilot asks for MISSION_REQUEST_INT, and uses pymavlink for every other autopilot.
 """
 
 from __future__ import annotations
@@ -69,7 +69,13 @@ def upload_items(items: list[MavItem], url: str, *, planned_home: Home | None = 
         raise UploadError(f"upload method {method!r} is not one of auto, dronekit, pymavlink")
     if not items:
         raise UploadError("the mission is empty: nothing to upload")
-    if method in ("auto", "dronekit"):
+    link = None
+    if method == "auto":
+        link = MissionLink(url, timeout_s=timeout_s, heartbeat_timeout_s=heartbeat_timeout_s)
+        if link.is_ardupilot:
+            link.close()
+            link = None
+    if link is None and method in ("auto", "dronekit"):
         from flightplans.vehicle.dronekit_shim import NeedsIntProtocol, upload_with_dronekit
 
         home_row = home_mav_item(planned_home or Home(0.0, 0.0, 0.0))
@@ -87,7 +93,7 @@ def upload_items(items: list[MavItem], url: str, *, planned_home: Home | None = 
                                   w.autocontinue) for w in back]
             _compare([home_row] + items, back_items, float_coordinates=True, skip_first=True, url=url)
             return UploadResult(len(items), "dronekit", "MISSION_REQUEST", home, offset, True)
-    link = MissionLink(url, timeout_s=timeout_s, heartbeat_timeout_s=heartbeat_timeout_s)
+    link = link or MissionLink(url, timeout_s=timeout_s, heartbeat_timeout_s=heartbeat_timeout_s)
     try:
         home = link.read_home()
         offset = _check_home(planned_home, home, max_home_offset_m, url)

@@ -311,3 +311,28 @@ def test_secrets_never_reach_the_logs(store, client, caplog):
     assert caplog.records  # something was logged
     for secret in (SECRET, SECRET[6:]):
         assert secret not in caplog.text
+
+
+def test_run_worker_is_woken_at_once_and_stops_cleanly(store):
+    from alerts.worker import run_worker
+
+    with Receiver() as receiver:
+        config = _config({"name": "ops", "url": receiver.url})
+        stop, wake = threading.Event(), threading.Event()
+        worker = threading.Thread(target=run_worker, args=(store, config, stop, 30.0), kwargs={"wake_event": wake})
+        worker.start()
+        try:
+            time.sleep(0.2)  # the worker is now waiting (30 s poll)
+            (alert,) = queue_confirmed(store, config, 1)
+            started = time.monotonic()
+            wake.set()  # what the pipeline does after storing alerts
+            while not receiver.events and time.monotonic() - started < 5:
+                time.sleep(0.01)
+            woke_s = time.monotonic() - started
+        finally:
+            stop.set()
+            wake.set()
+            worker.join(5)
+    assert receiver.events[0].webhook_id == alert["alert_id"]
+    assert woke_s < 1.0  # not the 30 s poll
+    assert not worker.is_alive()

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "alerts"))
 from alert_helpers import CLI_LAUNCHER, SECRET, LoopbackServer, queue_confirmed, write_config  # noqa: E402
 from standardwebhooks import Webhook  # noqa: E402
@@ -28,6 +30,7 @@ def _cli(*args: str, db: str, config: Path) -> list[str]:
     return [sys.executable, "-c", CLI_LAUNCHER, "alerts", *args, "--db", db, "--config", str(config)]
 
 
+@pytest.mark.slow  # two worker processes and a lease to wait out: ~5 s
 def test_sigkill_mid_delivery_then_restart_loses_nothing(tmp_path):
     db = f"sqlite:///{tmp_path / 'firewatch.db'}"
     received: list[str] = []

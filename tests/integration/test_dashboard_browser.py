@@ -121,6 +121,14 @@ def test_map_renders_offline_with_layers_coordinates_and_live_refresh(server):
 
             page.screenshot(path=str(server["tmp"] / "dashboard.png"), full_page=True)
 
+            # clicking an incident on the map selects it in the detail panel
+            picker = page.locator("[data-testid=stSelectbox]").first
+            assert "inc-" not in picker.inner_text()
+            frame.locator("path.fw-no-perimeter").first.dispatch_event("click")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=stSelectbox]')]"
+                ".some(e => e.innerText.includes('" + written["incidents"][1] + "'))", timeout=30_000)
+
             # live: zoom in, add an incident to the store, wait for a tick; the map keeps its zoom
             map_zoom = "() => window.map.getZoom()"
             frame_handle = page.frame_locator(MAP_FRAME).locator("body").element_handle().owner_frame()

@@ -186,3 +186,50 @@ def test_home_far_from_plan_is_refused(vehicle_factory):
     with pytest.raises(UploadError, match="re-plan with --home"):
         upload_items(mission_items(), url, planned_home=HOME, method="pymavlink", timeout_s=1.5,
                      heartbeat_timeout_s=5)
+
+
+def test_upload_to_mavsdk_autopilot_server():
+    """MAVSDK's autopilot server asks with MISSION_REQUEST_INT and serves the read-back itself."""
+    mavsdk = pytest.importorskip("mavsdk")
+    from mavsdk.plugins.mission_raw_server import MissionRawServer
+
+    port = free_udp_port()
+    autopilot = mavsdk.Mavsdk(mavsdk.Configuration.create_with_component_type(mavsdk.ComponentType.AUTOPILOT))
+    try:
+        autopilot.add_any_connection(f"udpout://127.0.0.1:{port}")
+        server = MissionRawServer(autopilot.server_component(0))
+        arrived = []
+        done = threading.Event()
+        server.subscribe_incoming_mission(lambda result, plan, _: (arrived.extend(plan.mission_items), done.set()))
+        result = upload_items(mission_items(), f"udp:127.0.0.1:{port}", planned_home=HOME, method="auto",
+                              timeout_s=1.0, heartbeat_timeout_s=5)
+        assert done.wait(5)
+    finally:
+        autopilot.destroy()
+    assert (result.method, result.request_type, result.verified) == ("pymavlink", "MISSION_REQUEST_INT", True)
+    assert [(a.command, a.x, a.y) for a in arrived] == [(m.command, round(m.x * 1e7), round(m.y * 1e7))
+                                                       for m in mission_items()]
+
+
+def test_upload_command_line(vehicle_factory, tmp_path):
+    """`firewatch upload` on a real QGC WPL file, through the real CLI entry point."""
+    import subprocess
+    import sys
+
+    vehicle, url = vehicle_factory(request="MISSION_REQUEST_INT")
+    path = tmp_path / "mission.waypoints"
+    rows = ["QGC WPL 110", "\t".join(["0", "1", "0", "16", "0", "0", "0", "0", f"{HOME.lat:.8f}", f"{HOME.lon:.8f}",
+                                       f"{HOME.alt_amsl_m:.6f}", "1"])]
+    for seq, item in enumerate(mission_items(), start=1):
+        rows.append("\t".join([str(seq), "0", str(item.frame), str(item.command)] + [f"{p:.8f}" for p in item.params]
+                              + [f"{item.x:.8f}", f"{item.y:.8f}", f"{item.z:.6f}", "1"]))
+    path.write_text("\n".join(rows) + "\n")
+    done = subprocess.run([sys.executable, "-m", "firewatch", "upload", str(path), "--connect", url, "--method",
+                           "pymavlink", "--timeout", "2"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "MISSION_ACK accepted" in done.stdout and "6 items" in done.stdout
+    assert len(stored_as_items(vehicle)) == 6
+    silent = subprocess.run([sys.executable, "-m", "firewatch", "upload", str(path), "--connect",
+                             f"udp:127.0.0.1:{free_udp_port()}", "--heartbeat-timeout", "1"],
+                            capture_output=True, text=True, timeout=60)
+    assert silent.returncode == 2 and "no vehicle" in silent.stderr

@@ -97,3 +97,11 @@ def test_connection_refused_is_retried():
     result = _post(f"http://127.0.0.1:{port}/hook")
     assert result.outcome == "retry" and result.status_code is None
     assert result.error.startswith("cannot connect")
+
+
+def test_receiver_text_cannot_inject_terminal_escapes():
+    hostile = b"\x1b[2J\x1b[31mpwned\r\nX-Injected: 1"
+    with LoopbackServer(lambda r: (500, {}, hostile)) as server:
+        result = _post(server.url)
+    assert "\x1b" not in result.error and "\n" not in result.error and "\r" not in result.error
+    assert "pwned" in result.error

@@ -13,8 +13,8 @@ from pyproj import Geod
 
 from dashboard.errors import LayerDataError
 from dashboard.layers import (cameras_layer, flight_path_layer, footprints_layer, fov_wedge, geojson_files_layer,
-                              hotspot_radius_px, hotspot_rows, hotspots_layer, incident_style, incidents_layer, is_new_confirmed,
-                              latest_per_source)
+                              hotspot_radius_px, hotspot_rows, hotspots_layer, incident_features, incident_style,
+                              incidents_layer, is_new_confirmed, latest_per_source)
 from firewatch.model import Hotspot, Incident
 
 NOW = datetime(2026, 4, 5, 5, 0, tzinfo=timezone.utc)
@@ -65,18 +65,24 @@ def test_newly_confirmed_incident_stands_out_then_fades():
 
 
 def test_incident_without_perimeter_is_drawn_at_its_centre_and_nan_is_skipped():
-    group = incidents_layer([_incident("inc-1"), _incident("inc-2", perimeter=None),
-                             _incident("inc-3", perimeter=None, lat=float("nan")),
-                             _incident("inc-4", perimeter={"type": "Polygon", "coordinates": []})],
-                            now=NOW, new_window_s=900, lang="en")
-    html = _render(group)
-    collection = json.loads(re.search(r"\.addData\((\{.*?\})\);", html, re.S).group(1)) \
-        if ".addData(" in html else None
-    assert html.count("L.geoJson(") == 1
-    assert "inc-2" in html and "No perimeter" in html and "inc-3" not in html
-    if collection is not None:
-        kinds = {f["properties"]["incident_id"]: f["geometry"]["type"] for f in collection["features"]}
-        assert kinds == {"inc-1": "Polygon", "inc-2": "Point", "inc-4": "Point"}
+    collection = incident_features([_incident("inc-1"), _incident("inc-2", perimeter=None),
+                                    _incident("inc-3", perimeter=None, lat=float("nan")),
+                                    _incident("inc-4", perimeter={"type": "Polygon", "coordinates": []})],
+                                   now=NOW, new_window_s=900, lang="en", selected_id="inc-4")
+    kinds = {f["properties"]["incident_id"]: f["geometry"]["type"] for f in collection["features"]}
+    assert kinds == {"inc-1": "Polygon", "inc-2": "Point", "inc-4": "Point"}   # inc-3: NaN position, left out
+    second = collection["features"][1]["properties"]
+    assert second["label"].startswith("inc-2 · active") and "No perimeter" in second["label"]
+    assert second["style"]["className"] == "fw-incident fw-no-perimeter"
+    assert collection["features"][0]["properties"]["style"]["className"] == "fw-incident"
+    assert collection["features"][2]["properties"]["style"]["color"] == "#00e5ff"   # the selected one
+    json.dumps(collection)                                                          # servable as is
+
+
+def test_incidents_layer_fetches_the_served_collection():
+    html = _render(incidents_layer("/app/static/generated/i.geojson", lang="en"))
+    assert 'fetch("/app/static/generated/i.geojson")' in html and "L.geoJSON(null" in html
+    assert "fetch(" not in _render(incidents_layer(None, lang="en"))
 
 
 def test_hotspot_radius_grows_with_the_square_root_of_frp():

@@ -35,7 +35,7 @@ def test_frame_that_is_all_fire():
     (h,) = result.hotspots
     assert h.pixel_count == 32 * 40 and h.confidence_class == "high"
     assert h.extra["background_source"] == "frame_minimum" and h.frp_lower_bound
-    assert result.stats["no_background_count"] == 32 * 40
+    assert result.stats["fire_pixel_count"] == 32 * 40  # all by the absolute test: no window needed
     assert (result.labels == 1).all()
 
 

@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 import pytest
 import rasterio
+from affine import Affine
+from pyproj import Transformer
 from rasterio.errors import NotGeoreferencedWarning
 from typer.testing import CliRunner
 
@@ -79,14 +81,32 @@ def test_csv_and_label_mask(frame_path, tmp_path):
     assert labels[20, 30] == 1 and (labels[63:65, 79:81] == 2).all() and (labels > 0).sum() == 5
 
 
-def test_flat_ground_georeferencing_from_a_sidecar(frame_path):
-    sidecar = frame_path.with_suffix(".json")
-    sidecar.write_text(json.dumps({
+def write_nadir_sidecar(frame_path) -> None:
+    """Camera 100 m above ground level 0 m at (127.0 E, 37.5 N) looking straight down, 40° HFOV."""
+    frame_path.with_suffix(".json").write_text(json.dumps({
         "time": "2026-04-05T03:12:00Z", "source_id": "drone-7",
         "camera": {"width_px": WIDTH, "height_px": HEIGHT, "hfov_deg": 40.0},
         "pose": {"lat_deg": 37.5, "lon_deg": 127.0, "alt_amsl_m": 100.0, "yaw_deg": 0.0, "pitch_deg": -90.0,
                  "roll_deg": 0.0}}), encoding="utf-8")
-    result = run(frame_path, "--units", "C", "--ground-elevation", "0")
+
+
+def write_flat_dem(path) -> None:
+    """A 1 km square DEM at 0 m AMSL in UTM 52N (EPSG:32652) centred on (127.0 E, 37.5 N), 10 m cells."""
+    east, north = Transformer.from_crs("EPSG:4326", "EPSG:32652", always_xy=True).transform(127.0, 37.5)
+    with rasterio.open(path, "w", driver="GTiff", width=100, height=100, count=1, dtype="float32",
+                       crs="EPSG:32652", transform=Affine(10.0, 0.0, east - 500, 0.0, -10.0, north + 500)) as dst:
+        dst.write(np.zeros((100, 100), dtype=np.float32), 1)
+
+
+@pytest.mark.parametrize("ground", ["flat", "dem"])
+def test_georeferencing_from_a_sidecar(frame_path, tmp_path, ground):
+    write_nadir_sidecar(frame_path)
+    if ground == "dem":
+        dem = tmp_path / "dem.tif"
+        write_flat_dem(dem)
+        result = run(frame_path, "--units", "C", "--dem", dem)
+    else:
+        result = run(frame_path, "--units", "C", "--ground-elevation", "0")
     assert result.exit_code == 0, result.output
     features = {round(f["properties"]["row"]): f for f in json.loads(result.stdout)["features"]}
     fire = features[64]
@@ -98,7 +118,7 @@ def test_flat_ground_georeferencing_from_a_sidecar(frame_path):
     assert fire["properties"]["area_m2"] == pytest.approx(4 * gsd ** 2, rel=0.02)
     assert fire["properties"]["frp_kw"] > 0 and fire["properties"]["time"] == "2026-04-05T03:12:00Z"
     assert fire["properties"]["footprint"]["type"] == "Polygon"
-    assert fire["properties"]["location_method"] == "flat"
+    assert fire["properties"]["location_method"] == ground
 
 
 def test_bad_frame_is_reported_and_others_still_printed(frame_path, tmp_path):

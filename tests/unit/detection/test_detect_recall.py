@@ -9,6 +9,7 @@ Detected = a hotspot whose bounding box, grown by 1 px, holds the fire's true po
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from detection import detect
 from scenes import frame_of, make_scene, natural_background
@@ -43,6 +44,7 @@ def recall_table(seed: int = 42) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 def test_recall_by_subpixel_fraction():
     rows = recall_table()
     print("\nfire fraction | recall | low  nominal high | spurious hotspots (200 frames)")

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pyproj import Geod
 
 from detection.incidents import FusionConfig, Transition, advance_time, fuse_hotspots, history_rows
-from firewatch.model import Hotspot, stable_id
+from firewatch.model import Hotspot, Incident, stable_id
 
 T0 = datetime(2026, 4, 5, 3, 0, tzinfo=timezone.utc)
 LAT0, LON0 = 37.5, 127.0
@@ -120,6 +120,29 @@ def test_masked_only_incident_never_confirms_but_unmasked_evidence_does():
     assert kinds(second) == ["updated"] and not next(iter(incidents.values())).masked
     (_, _, third), _ = run([hotspot("m1", "f1", **masked)], [hotspot("u1", "f2", 60)], [hotspot("u2", "f3", 120)])
     assert kinds(third) == ["confirmed"]
+
+
+def test_masked_evidence_does_not_lift_an_unmasked_incident_s_class():
+    (_, second), _ = run([hotspot("m", "f1", masked=True, confidence=0.9, confidence_class="high")],
+                         [hotspot("u", "f2", 10, confidence=0.25, confidence_class="low")])
+    (incident,) = second.incidents
+    assert not incident.masked and incident.confidence == pytest.approx(0.25)
+    assert incident.confidence_class == "low"
+
+
+def test_incidents_made_elsewhere_without_bookkeeping_still_fuse():
+    lon, lat = offset(20.0, 0.0)
+    seeded = Incident(incident_id="inc-seeded", state="active", first_seen=T0, last_seen=T0, lat=lat, lon=lon,
+                      perimeter=None, area_m2=0.0, max_frp_kw=5.0, max_temp_k=600.0, confidence=0.9,
+                      confidence_class="high", sources=["drone-9"], source_kinds=["drone"], look_count=3,
+                      hotspot_count=3, confirmed_at=T0)
+    result = fuse_hotspots([hotspot("a", "f1", 60)], [seeded], config=CFG)
+    (incident,) = result.incidents
+    assert result.assignments == {"a": "inc-seeded"} and incident.hotspot_count == 4
+    # measured from the handed-over values: FRP 5 -> 10 kW doubled, and drone-1 is a new source
+    assert [t.kind for t in result.transitions] == ["escalated"]
+    assert "new source drone-1" in result.transitions[0].reason and "FRP grew 5.0 → 10.0 kW" in result.transitions[0].reason
+    assert incident.perimeter["type"] == "Polygon" and seeded.perimeter is None
 
 
 # --- where and when hotspots fuse ----------------------------------------------------------------------------------

@@ -189,6 +189,25 @@ def test_apply_frame_result_writes_frame_hotspots_incident_history_and_outbox(st
     assert stats["last_frame_time"] == T0 + timedelta(seconds=30)
 
 
+def test_merged_incidents_hand_their_hotspots_to_the_survivor(store):
+    west, east = make_hotspot(1, "f1", T0, lon=127.0), make_hotspot(2, "f1", T0, lon=127.00136)  # 120 m apart
+    ingest(store, "f1", T0, [west, east])
+    assert len(store.list_incidents()) == 2
+    t = T0 + timedelta(seconds=10)
+    middle = make_hotspot(1, "f2", t, lon=127.00068, location_uncertainty_m=20.0)  # reaches both
+    result = ingest(store, "f2", t, [middle])
+    (kept,) = set(result.merges.values())
+    assert {h.hotspot_id for h in store.hotspots(incident_id=kept)} == {"f1-h1", "f1-h2", "f2-h1"}
+    assert [i.incident_id for i in store.open_incidents()] == [kept]
+
+
+def test_non_finite_numbers_do_not_break_either_database(store):
+    hotspot = make_hotspot(1, "f1", T0, elevation_m=float("nan"), frp_kw=float("inf"))
+    ingest(store, "f1", T0, [hotspot])
+    (stored,) = store.hotspots()
+    assert stored.hotspot_id == "f1-h1" and stored.max_temp_k == 520.0
+
+
 def test_unknown_frame_meta_keys_are_kept_in_extra(store):
     store.apply_frame_result(frame_meta("f1", T0, ortho_path="/tmp/o.tif"), [], fuse_hotspots([], [], config=CFG), [])
     assert store.frames()[0]["extra"] == {"ortho_path": "/tmp/o.tif"}

@@ -115,19 +115,20 @@ def test_interpolated_frame_within_a_tenth_of_a_footprint_of_exact_rays(request,
     assert np.all(error_m < 0.1 * footprint_m)
     info = frame.attrs["georef"]
     assert info["method"] == "dem" and info["grid_step_px"] == 16
-    assert error_m.max() <= info["max_interp_error_m"] + 1e-6  # the recorded bound is honest
+    # The recorded bound covers the interpolated pixels; refined and marched ones are exact to millimetres.
+    assert error_m.max() <= max(info["max_interp_error_m"], 0.01)
     if terrain_name == "hilly_terrain" and pitch_deg == -45.0:
-        assert info["exact_fraction"] < 0.2  # smooth ground: the fast path carries the frame
+        assert info["marched_fraction"] < 0.05  # continuous ground: interpolated or Newton-refined, not marched
 
 
 def test_separable_interpolation_matches_scipy():
     from scipy.interpolate import RegularGridInterpolator
 
-    from ingest.georef import _grid_nodes, _interp_weights, _interpolate
+    from ingest._framegeo import grid_nodes, interp_weights, interpolate
 
-    node_r, node_c = _grid_nodes(100, 16), _grid_nodes(150, 16)   # uneven last blocks on both axes
+    node_r, node_c = grid_nodes(100, 16), grid_nodes(150, 16)   # uneven last blocks on both axes
     values = np.random.default_rng(3).normal(size=(len(node_r), len(node_c)))
-    ours = _interpolate(values, _interp_weights(100, node_r), _interp_weights(150, node_c), node_c)
+    ours = interpolate(values, interp_weights(100, node_r), interp_weights(150, node_c), node_c)
     rows, cols = np.mgrid[0:100, 0:150]
     reference = RegularGridInterpolator((node_r, node_c), values)(np.stack([rows, cols], axis=-1))
     np.testing.assert_allclose(ours, reference, atol=1e-12)
