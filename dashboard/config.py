@@ -8,7 +8,6 @@ makes the session read-only), ``FIREWATCH_VWORLD_KEY`` (VWorld WMTS key), ``FIRE
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -90,45 +89,38 @@ def _env_bool(name: str, value: str) -> bool:
     raise DashboardConfigError(f"environment variable {name}={value!r} is not a boolean; use 1/0 or true/false")
 
 
-def load_dashboard_config(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> DashboardConfig:
-    """Read the ``[dashboard]`` table of a firewatch.toml (or defaults when ``path`` is None) plus env overrides.
-
-    Raises :class:`DashboardConfigError` naming the file and the bad key when the file is unreadable or invalid.
-    """
+def with_environment(config: DashboardConfig, *, environ: dict[str, str] | None = None) -> DashboardConfig:
+    """``config`` with the environment overrides applied (see the module docstring)."""
     env = os.environ if environ is None else environ
-    table: dict = {}
-    base = Path.cwd()
-    if path is not None:
-        path = Path(path)
-        base = path.resolve().parent
-        try:
-            with path.open("rb") as fh:
-                document = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise DashboardConfigError(f"{path}: configuration file not found; pass --config FILE or omit it") from exc
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise DashboardConfigError(f"{path}: not a readable TOML file ({exc})") from exc
-        table = dict(document.get("dashboard", {}))
+    update: dict = {}
     if "FIREWATCH_DASHBOARD_READ_ONLY" in env:
-        table["read_only"] = _env_bool("FIREWATCH_DASHBOARD_READ_ONLY", env["FIREWATCH_DASHBOARD_READ_ONLY"])
+        update["read_only"] = _env_bool("FIREWATCH_DASHBOARD_READ_ONLY", env["FIREWATCH_DASHBOARD_READ_ONLY"])
     if env.get("FIREWATCH_VWORLD_KEY"):
-        table["vworld_api_key"] = env["FIREWATCH_VWORLD_KEY"]
+        update["vworld_api_key"] = env["FIREWATCH_VWORLD_KEY"]
     if env.get("FIREWATCH_DASHBOARD_LANGUAGE"):
-        table["language"] = env["FIREWATCH_DASHBOARD_LANGUAGE"]
+        update["language"] = env["FIREWATCH_DASHBOARD_LANGUAGE"]
     try:
-        config = DashboardConfig.model_validate(table)
+        return DashboardConfig.model_validate({**config.model_dump(), **update})
     except ValidationError as exc:
-        where = str(path) if path is not None else "environment"
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise DashboardConfigError(f"{where}: invalid [dashboard] settings: {problems}") from exc
-    return config.model_copy(update={
-        "dem_path": _resolve(base, config.dem_path),
-        "no_fly_zones": [_resolve(base, p) for p in config.no_fly_zones],
-        "heat_masks": [_resolve(base, p) for p in config.heat_masks],
-    })
+        raise DashboardConfigError(f"environment overrides of the dashboard are invalid: {problems}") from exc
 
 
-def _resolve(base: Path, value: Path | None) -> Path | None:
-    if value is None:
-        return None
-    return value if value.is_absolute() else (base / value)
+def load_dashboard_config(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> DashboardConfig:
+    """The dashboard's settings from a firewatch.toml plus environment overrides.
+
+    The file is read by :func:`firewatch.config.load_config`, so relative paths resolve against the file's folder
+    and unset dashboard paths fall back to the shared ones (``dem_path`` ← ``[terrain] dem``, ``no_fly_zones`` ←
+    ``[flightplans.safety] no_fly_zone_files``, ``heat_masks`` ← ``[masks] files``). ``path`` None means
+    ``$FIREWATCH_CONFIG``, else ``./firewatch.toml`` when present, else defaults. Raises
+    :class:`DashboardConfigError` naming the file and the bad key.
+    """
+    from firewatch.config import load_config  # firewatch.config composes this module's model: import late
+    from firewatch.errors import ConfigError
+
+    env = os.environ if environ is None else environ
+    try:
+        composed = load_config(path, environ=env)
+    except ConfigError as exc:
+        raise DashboardConfigError(str(exc)) from exc
+    return with_environment(composed.dashboard, environ=env)

@@ -9,7 +9,8 @@ size (chunked to bound memory) for the robust statistics MODIS uses: mean and me
 Per cluster (for its background temperature, z-score and FRP): the same rule on the cluster's bounding box grown by
 each half-window in turn — the ring of non-fire surroundings.
 
-Only the region of interest — the candidates' bounding box grown by the largest half-window — is ever touched.
+Only regions of interest — a group of candidates' bounding box grown by the largest half-window — are touched; the
+detector groups scattered candidates by tile so that a few sun-heated rocks do not make every pass full-frame.
 """
 
 from __future__ import annotations
@@ -127,7 +128,9 @@ def cluster_background(roi_k: np.ndarray, invalid: np.ndarray, bbox: tuple[int, 
 
     The cluster's bounding box ``bbox`` (row0, col0, row1, col1, inclusive, region coordinates) is grown by the
     half-window of each size in turn until the grown box meets the same validity rule as a pixel window (≥ 25 % and
-    ≥ 8 valid pixels); this is the ring of non-fire surroundings that FRP is measured against.
+    ≥ 8 valid pixels); this is the ring of non-fire surroundings that FRP is measured against. ``roi_k`` and
+    ``invalid`` (:func:`invalid_background`) cover the region, which should extend the box by the largest
+    half-window wherever the frame allows.
     """
     height, width = roi_k.shape
     for size in config.window_sizes_px:

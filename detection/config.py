@@ -24,24 +24,28 @@ class DetectorConfig(BaseModel):
     #: 348 K; 360 K leaves 12 K, more than twice the ±5 K / ±5 % accuracy of DJI low-gain radiometry at 75 °C, so
     #: a pixel above it is a candidate whatever the scene and is fire even when no background can be measured.
     certain_fire_k: float = 360.0
-    #: A temperature no sun can reach: 400 K (127 °C) is 50 K above the sun ceiling, above the hottest dark metal
-    #: roofs reported (~90 °C). Only this, saturation or a second look lifts a single look to the `high` class.
+    #: A temperature no sun can reach: 400 K (127 °C) is 50 K above the sun ceiling and well above the 80–90 °C a
+    #: dark metal roof can reach in full sun. Only this, saturation or a second look lifts a single look to `high`.
     no_sun_k: float = 400.0
 
     # --- input sanity -------------------------------------------------------------------------------------------
-    #: A scene whose median is below 150 K is not a terrestrial scene in kelvin: the coldest surface ever measured
-    #: is ~184 K (Antarctic plateau, Scambos et al. 2018). Such frames are °C (or °F) values labelled kelvin.
+    #: A scene whose median is below 150 K is not a terrestrial scene in kelvin: the coldest snow surface ever
+    #: measured is ~175 K (−98 °C, East Antarctic plateau, Scambos et al. 2018). Such frames are °C (or °F) values
+    #: labelled kelvin.
     min_scene_median_k: float = 150.0
     #: Above 2500 K nothing burns in the open (flames peak ~1400–1600 K, Wooster et al. 2005): larger values are raw
     #: counts or a wrong scale (centikelvin), not temperatures.
     max_plausible_k: float = 2500.0
 
-    # --- candidate pass (one comparison over the frame) ---------------------------------------------------------
+    # --- candidate pass (one pass over the frame) -------------------------------------------------------------
     #: Scene statistics (median, MAD) come from every n-th row and column: 1/64 of a 640×512 frame is 5120 samples,
     #: whose median has a standard error of 1.25·σ/√n ≈ 0.02 σ — plenty — at ~1/60 of a full-frame statistic's cost.
     scene_stride_px: int = Field(8, ge=1)
     #: Candidate: T > median + k·σ with σ = 1.4826·MAD. k = 4 keeps Gaussian-tail candidates at 3e-5 of the pixels
-    #: (~10 on a 640×512 frame), so fire-free frames stay nearly free (DESIGN.md §4 "Cost").
+    #: (~10 on a 640×512 frame), so fire-free frames stay nearly free (DESIGN.md §4 "Cost"). The price is paid in
+    #: strongly varied scenes: on a background with 3 K smooth variation the 1 % fire recall falls from 99.5 % to
+    #: 45 % (fires in the cool parts never become candidates); k = 2 brings it back to 94 % but costs ~40 ms and
+    #: ~3700 candidates on every fire-free 640×512 frame of that kind (measured with tests/unit/detection/scenes.py).
     scene_k_sigma: float = Field(4.0, gt=0)
     #: ... and T > median + 3 K: the same floor as the contextual minimum excess (a pixel that cannot beat the
     #: scene level by the contextual floor is not worth a background window).

@@ -12,19 +12,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
-from scipy import ndimage
 
 from detection.background import background_stats, cluster_background, invalid_background, region_of_interest
 from detection.candidates import SceneStats, candidate_mask, check_not_negative, frame_arrays, scene_stats
-from detection.clusters import ClusterMeasure, ClusterPixels, frp_kw, group_clusters, is_sun_heated_plateau, measure
+from detection.clusters import (ClusterMeasure, ClusterPixels, frp_kw, group_clusters, is_sun_heated_plateau,
+                                label_pixels, measure)
 from detection.confidence import confidence_class, single_look_confidence
 from detection.config import DetectorConfig
 from detection.ground import GroundGrid
 from detection.masks import StaticMasks
 from firewatch.model import Hotspot, frame_time, stable_id, utc_now
 
-#: 8-connectivity for scipy.ndimage.label.
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+#: Side of the tiles candidates are grouped by for background statistics (speed only; see _tile_groups).
+_TILE_PX = 64
 #: Values of ``Hotspot.location_method`` (firewatch.model.LocationMethod); anything else reads as "none".
 _METHODS = ("dem", "flat", "triangulation", "satellite", "none")
 
@@ -83,47 +83,54 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     """Background, contextual test, clustering and hotspot building for a frame with candidates."""
     t0 = _time.perf_counter()
     rows, cols = np.nonzero(candidates)
-    rs, cs = region_of_interest(rows, cols, temperature.shape, config.window_sizes_px[-1] // 2)
-    roi = temperature[rs, cs]
-    check_not_negative(roi, name)  # every pixel a background window may read
+    half_max = config.window_sizes_px[-1] // 2
+    rs, cs = region_of_interest(rows, cols, temperature.shape, half_max)
+    check_not_negative(temperature[rs, cs], name)  # every pixel a background window may read
     grid = GroundGrid.from_frame(frame)
-    excluded = None
-    if masks is not None and grid is not None:
-        excluded = np.zeros(temperature.shape, dtype=bool)
-        excluded[rs, cs] = masks.contains(grid.lon[rs, cs], grid.lat[rs, cs])
-    invalid = invalid_background(temperature, candidates, saturated, excluded, rs, cs)
+    use_masks = masks is not None and grid is not None
+
+    def invalid_in(rs: slice, cs: slice) -> np.ndarray:
+        invalid = invalid_background(temperature, candidates, saturated, None, rs, cs)
+        if use_masks:  # static heat sources, tested only where a window looks
+            invalid |= masks.contains(grid.lon[rs, cs], grid.lat[rs, cs])
+        return invalid
 
     cand_t = temperature[rows, cols].astype(np.float64)
     cand_sat = saturated[rows, cols] if saturated is not None else np.zeros(rows.size, dtype=bool)
     # Absolute test (Giglio 2003): saturated or above the certain-fire temperature is fire whatever the context;
-    # only the other candidates need a background window and the contextual test.
-    fire = (cand_sat & ~np.isnan(cand_t)) | (cand_t > config.certain_fire_k)  # NaN is invalid, even saturated
+    # only the other candidates need a background window and the contextual test. NaN is invalid, even saturated.
+    fire = (cand_sat & ~np.isnan(cand_t)) | (cand_t > config.certain_fire_k)
     ctx = np.flatnonzero(~fire & ~np.isnan(cand_t))
-    background = background_stats(roi, invalid, rows[ctx] - rs.start, cols[ctx] - cs.start, config)
-    excess = cand_t[ctx] - background.mean_k
-    needed = np.maximum(config.context_k_mad * np.maximum(background.mad_k, config.mad_floor_k),
-                        config.context_min_excess_k)
-    has_bg = background.window_px > 0
-    fire[ctx] = has_bg & (excess > needed)
+    bg_mean = np.full(ctx.size, np.nan)
+    bg_mad = np.full(ctx.size, np.nan)
+    for group in _tile_groups(rows[ctx], cols[ctx]):
+        g_rows, g_cols = rows[ctx[group]], cols[ctx[group]]
+        g_rs, g_cs = region_of_interest(g_rows, g_cols, temperature.shape, half_max)
+        background = background_stats(temperature[g_rs, g_cs], invalid_in(g_rs, g_cs), g_rows - g_rs.start,
+                                      g_cols - g_cs.start, config)
+        bg_mean[group], bg_mad[group] = background.mean_k, background.mad_k
+    has_bg = ~np.isnan(bg_mean)
+    needed = np.maximum(config.context_k_mad * np.maximum(bg_mad, config.mad_floor_k), config.context_min_excess_k)
+    fire[ctx] = has_bg & (cand_t[ctx] - bg_mean > needed)
     t1 = _time.perf_counter()
     stats["candidate_count"] = int(rows.size)
     stats["no_background_count"] = int((~has_bg).sum())
     stats["fire_pixel_count"] = int(fire.sum())
 
-    fire_mask = np.zeros(temperature.shape, dtype=bool)
-    fire_mask[rows[fire], cols[fire]] = True
-    labels, count = ndimage.label(fire_mask, structure=_EIGHT_CONNECTED)
-    stats["cluster_count"] = int(count)
+    f_rows, f_cols = rows[fire], cols[fire]
+    pixel_labels, count = label_pixels(f_rows, f_cols, temperature.shape[1])
+    stats["cluster_count"] = count
     hotspots: list[Hotspot] = []
     rejected: list[Hotspot] = []
+    labels = np.zeros(temperature.shape, dtype=np.int32)
     if count:
-        f_rows, f_cols = rows[fire], cols[fire]
-        groups = group_clusters(f_rows, f_cols, labels[f_rows, f_cols], cand_t[fire], cand_sat[fire])
+        groups = group_clusters(f_rows, f_cols, pixel_labels, cand_t[fire], cand_sat[fire])
         lut = np.zeros(count + 1, dtype=np.int32)
         for group in groups:
-            bbox = (int(group.rows.min()) - rs.start, int(group.cols.min()) - cs.start,
-                    int(group.rows.max()) - rs.start, int(group.cols.max()) - cs.start)
-            ring = cluster_background(roi, invalid, bbox, config)
+            c_rs, c_cs = region_of_interest(group.rows, group.cols, temperature.shape, half_max)
+            bbox = (int(group.rows.min()) - c_rs.start, int(group.cols.min()) - c_cs.start,
+                    int(group.rows.max()) - c_rs.start, int(group.cols.max()) - c_cs.start)
+            ring = cluster_background(temperature[c_rs, c_cs], invalid_in(c_rs, c_cs), bbox, config)
             scene_bg = _scene_background(temperature, scene, config) if ring is None else None
             if ring is not None:
                 m = measure(group, ring[0], ring[1], "window", config)
@@ -143,14 +150,28 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
                 hotspot.extra["label"] = index
                 lut[group.label] = index
                 hotspots.append(hotspot)
-        labels = lut[labels]
+        labels[f_rows, f_cols] = lut[pixel_labels]
     stats["rejected_plateau_count"] = len(rejected)
     stats["masked_hotspot_count"] = sum(h.masked for h in hotspots)
     stats["masks_applied"] = masks is not None and grid is not None
     t2 = _time.perf_counter()
     stats["timings_ms"].update(background=(t1 - t0) * 1e3, clusters=(t2 - t1) * 1e3,
                                total=(t2 - t_start) * 1e3)
-    return DetectionResult(hotspots, labels.astype(np.int32, copy=False), int(rows.size), stats, rejected)
+    return DetectionResult(hotspots, labels, int(rows.size), stats, rejected)
+
+
+def _tile_groups(rows: np.ndarray, cols: np.ndarray) -> list[np.ndarray]:
+    """Indices of the pixels ``rows, cols`` grouped by ``_TILE_PX`` square tiles (each group one region of interest).
+
+    A region is a tile's candidates' bounding box grown by the largest half-window, so scattered candidates (a few
+    sun-heated rocks) cost a few (64 + 30)² px regions instead of full-frame passes; results do not depend on it.
+    """
+    if rows.size == 0:
+        return []
+    key = (rows // _TILE_PX).astype(np.int64) * (int(cols.max()) // _TILE_PX + 1) + cols // _TILE_PX
+    order = np.argsort(key, kind="stable")
+    breaks = np.flatnonzero(np.diff(key[order])) + 1
+    return np.split(order, breaks)
 
 
 def _scene_background(temperature: np.ndarray, scene: SceneStats, config: DetectorConfig) -> float | None:

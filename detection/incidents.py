@@ -14,525 +14,50 @@ hotspots (known heat sources) stays ``masked`` and never confirms.
 
 Fusion radius: a located hotspot joins the incident whose perimeter is nearest, if within
 ``clamp(radius_factor × max(σ_hotspot, σ_incident), min_radius_m, max_radius_m)`` (σ: 1-σ location uncertainty,
-the incident's being its best member's). When a hotspot reaches several incidents they are one fire: the others are
+the incident's being its best member's). The incident's location (lat, lon) is where the fire is now: the centroid
+of its latest look's hotspots, weighted by ground area over location variance. When a hotspot reaches several
+incidents they are one fire: the others are
 merged into the most advanced one (closed with reason "merged into …"; :attr:`FusionResult.merges`). Hotspots
 without lat/lon never fuse. Transition and history times are event times (hotspot times, or ``last_seen`` + the
 configured delay), so re-running the same input gives the same result.
 
 Bookkeeping that must survive between calls lives in ``Incident.extra`` (JSON): ``frame_ids``,
-``unmasked_frame_ids``, ``unmasked_source_ids``, ``location_uncertainty_m``, ``centroid_weights`` (inverse-variance
-weighted sums of member positions), ``extent_m``, ``member_confidence`` / ``member_class`` (best unmasked member;
-``masked_``-prefixed twins for masked ones), ``escalation_baseline``, ``transition_counts``, ``confirmed_by``,
-``merged`` / ``merged_into``.
+``unmasked_frame_ids``, ``unmasked_source_ids``, ``location_uncertainty_m``, ``centroid_weights`` (weighted sums of
+the latest look's member positions and that look's time), ``extent_m``, ``utm_epsg``, ``member_confidence`` /
+``member_class`` (best unmasked member; ``masked_``-prefixed twins for masked ones), ``escalation_baseline``,
+``transition_counts``, ``confirmed_by``, ``merged`` / ``merged_into``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import math
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import numpy as np
-import shapely
-from shapely.geometry.base import BaseGeometry
-
-from detection.confidence import confidence_class, confidence_with_persistence
 from detection.fusion_config import FusionConfig
-from detection.fusion_geometry import (from_geojson, geodesic_distances_m, hotspot_shape, hotspot_uncertainty_m,
-                                       project_point, reach_m, to_geojson, to_lonlat, to_metric, utm_epsg)
-from firewatch.model import Hotspot, Incident, parse_time, stable_id
+from detection.fusion_engine import Fuser, HotspotShape
+from detection.fusion_types import TRANSITION_KINDS, FusionResult, Transition, history_rows
+from firewatch.model import Hotspot, Incident, parse_time
 
-__all__ = ["FusionConfig", "FusionResult", "Transition", "advance_time", "fuse_hotspots", "history_rows"]
-
-TRANSITION_KINDS = ("created", "confirmed", "escalated", "reignited", "quiet", "closed", "updated")
-_CLASS_RANK = {"low": 0, "nominal": 1, "high": 2}
-#: Which incident survives a merge: the most advanced state first (an alerted fire keeps its id).
-_STATE_RANK = {"confirmed": 0, "active": 0, "quiet": 1, "closed": 1, "candidate": 2}
-_LIST_KEYS = ("frame_ids", "unmasked_frame_ids", "unmasked_source_ids")
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One change of an incident. ``sequence`` counts this kind for this incident (1 = first), so ``key``
-    (``incident_id:kind:sequence``) names the transition uniquely and stably — the outbox's ``transition_key``."""
-
-    incident_id: str
-    from_state: str | None
-    to_state: str
-    time: datetime
-    reason: str
-    kind: str
-    sequence: int = 1
-
-    @property
-    def key(self) -> str:
-        return f"{self.incident_id}:{self.kind}:{self.sequence}"
-
-
-@dataclass
-class FusionResult:
-    """What :func:`fuse_hotspots` changed: new copies of the created or changed incidents, ``hotspot_id →
-    incident_id`` for every fused hotspot, the transitions in order, one history row (snapshot) per transition
-    (incident_id, time, state, area_m2, max_frp_kw, hotspot_count, look_count, confidence, event), and
-    ``merged incident_id → surviving incident_id`` (the store re-points the merged incidents' hotspots)."""
-
-    incidents: list[Incident] = field(default_factory=list)
-    assignments: dict[str, str] = field(default_factory=dict)
-    transitions: list[Transition] = field(default_factory=list)
-    history: list[dict] = field(default_factory=list)
-    merges: dict[str, str] = field(default_factory=dict)
-
-
-def _snapshot(incident: Incident, time: datetime, event: str) -> dict:
-    return {"incident_id": incident.incident_id, "time": time, "state": incident.state,
-            "area_m2": incident.area_m2, "max_frp_kw": incident.max_frp_kw,
-            "hotspot_count": incident.hotspot_count, "look_count": incident.look_count,
-            "confidence": incident.confidence, "event": event}
-
-
-def history_rows(incidents: list[Incident], transitions: list[Transition]) -> list[dict]:
-    """History rows for transitions made without hotspots (:func:`advance_time`): the incident's numbers with the
-    transition's state, time and kind."""
-    by_id = {inc.incident_id: inc for inc in incidents}
-    rows = []
-    for t in transitions:
-        row = _snapshot(by_id[t.incident_id], t.time, t.kind)
-        row["state"] = t.to_state
-        rows.append(row)
-    return rows
-
-
-class _Fuser:
-    """Working state of one fusion call (copies of the incidents; the inputs are never mutated)."""
-
-    def __init__(self, incidents: list[Incident], config: FusionConfig) -> None:
-        self.config = config
-        self.incidents = {inc.incident_id: _with_bookkeeping(_copy(inc), config) for inc in incidents}
-        self.changed: dict[str, None] = {}  # insertion-ordered set
-        self.transitions: list[Transition] = []
-        self.history: list[dict] = []
-        self.assignments: dict[str, str] = {}
-        self.merges: dict[str, str] = {}
-        #: Per look (hotspots of one time): incidents touched → their state before it; incidents confirmed in it;
-        #: the snapshot rows taken during it (refreshed with the look's final numbers); member shapes not yet
-        #: merged into the perimeter (one union per look instead of one per hotspot).
-        self.touched: dict[str, str | None] = {}
-        self.confirmed_now: set[str] = set()
-        self.look_rows: dict[str, list[dict]] = {}
-        self.pending: dict[str, list[BaseGeometry]] = {}
-        #: Perimeters in metres in each incident's UTM zone (``extra["utm_epsg"]``): unions, distances and areas
-        #: happen there; GeoJSON is written once, in :meth:`finish`.
-        self.metric: dict[str, BaseGeometry] = {}
-
-    # --- bookkeeping ------------------------------------------------------------------------------------------
-
-    def _transition(self, inc: Incident, from_state: str | None, time: datetime, reason: str, kind: str) -> None:
-        counts = inc.extra.setdefault("transition_counts", {})
-        counts[kind] = counts.get(kind, 0) + 1
-        self.transitions.append(Transition(inc.incident_id, from_state, inc.state, time, reason, kind, counts[kind]))
-        row = _snapshot(inc, time, kind)
-        self.history.append(row)
-        self.look_rows.setdefault(inc.incident_id, []).append(row)
-        self.changed[inc.incident_id] = None
-
-    def end_look(self, time: datetime) -> None:
-        """After all hotspots of one look: settle each touched incident's perimeter, check escalation once per
-        look, record an ``updated`` snapshot when nothing else was, and refresh this look's snapshots."""
-        for incident_id, start in self.touched.items():
-            inc = self.incidents[incident_id]
-            if "merged_into" in inc.extra:
-                continue
-            self.flush(inc)
-            rows = self.look_rows.get(incident_id, [])
-            escalated = (start in ("confirmed", "active") and incident_id not in self.confirmed_now
-                         and self._maybe_escalate(inc, time, start))
-            if not rows and not escalated:
-                reason = "next look after confirmation" if start == "confirmed" else "new hotspot"
-                self._transition(inc, start, time, reason, "updated")
-            numbers = _snapshot(inc, time, "")
-            for row in self.look_rows.get(incident_id, []):
-                row.update({k: numbers[k] for k in ("area_m2", "max_frp_kw", "hotspot_count", "look_count",
-                                                    "confidence")})
-        self.touched.clear()
-        self.confirmed_now.clear()
-        self.look_rows.clear()
-
-    def flush(self, inc: Incident) -> None:
-        """Union the member shapes added since the last flush into the perimeter (area and extent exact again)."""
-        pending = self.pending.pop(inc.incident_id, None)
-        if pending:
-            self._set_shape(inc, shapely.union_all([self.shape(inc), *pending]))
-
-    @staticmethod
-    def epsg(inc: Incident) -> int:
-        return inc.extra.setdefault("utm_epsg", utm_epsg(inc.lon, inc.lat))
-
-    def shape(self, inc: Incident) -> BaseGeometry:
-        """The incident's perimeter in metres (an incident without one stands as its uncertainty circle)."""
-        if inc.incident_id not in self.metric:
-            epsg = self.epsg(inc)
-            if inc.perimeter:
-                self.metric[inc.incident_id] = to_metric(from_geojson(inc.perimeter), epsg)
-            else:
-                centre = shapely.Point(project_point(inc.lon, inc.lat, epsg))
-                self.metric[inc.incident_id] = centre.buffer(inc.extra["location_uncertainty_m"], quad_segs=8)
-        return self.metric[inc.incident_id]
-
-    def _set_shape(self, inc: Incident, geom_m: BaseGeometry) -> None:
-        self.metric[inc.incident_id] = geom_m
-        inc.area_m2 = float(geom_m.area)
-        inc.extra["extent_m"] = reach_m(geom_m, *project_point(inc.lon, inc.lat, self.epsg(inc)))
-
-    def finish(self) -> FusionResult:
-        """Write the cached perimeters back as GeoJSON and resolve chains of merges."""
-        for incident_id in list(self.pending):
-            self.flush(self.incidents[incident_id])
-        for incident_id in self.changed:
-            inc = self.incidents[incident_id]
-            inc.perimeter = to_geojson(to_lonlat(self.shape(inc), self.epsg(inc)))
-
-        def final(incident_id: str) -> str:
-            while incident_id in self.merges:
-                incident_id = self.merges[incident_id]
-            return incident_id
-
-        return FusionResult(incidents=[self.incidents[i] for i in self.changed],
-                            assignments={h: final(i) for h, i in self.assignments.items()},
-                            transitions=self.transitions, history=self.history,
-                            merges={old: final(old) for old in self.merges})
-
-    # --- time -------------------------------------------------------------------------------------------------
-
-    def _delays_s(self, inc: Incident) -> tuple[float, float]:
-        """(quiet-after, close-after) seconds of the incident: those of its slowest-revisiting source kind."""
-        cfg = self.config
-        kinds = inc.source_kinds or list(cfg.quiet_after_s)
-        quiet = max(cfg.quiet_after_s.get(k, max(cfg.quiet_after_s.values())) for k in kinds)
-        close = max(cfg.close_after_s.get(k, max(cfg.close_after_s.values())) for k in kinds)
-        return quiet, close
-
-    def advance(self, now: datetime) -> None:
-        """Move every incident through the time-driven states up to ``now``."""
-        for inc in self.incidents.values():
-            if inc.state == "closed":
-                continue
-            quiet_s, close_s = self._delays_s(inc)
-            idle_s = (now - inc.last_seen).total_seconds()
-            if inc.state == "candidate" and idle_s > quiet_s:
-                inc.state, inc.closed_at = "closed", inc.last_seen + timedelta(seconds=quiet_s)
-                self._transition(inc, "candidate", inc.closed_at,
-                                 f"never confirmed: no second look within {quiet_s:.0f} s", "closed")
-            if inc.state in ("confirmed", "active") and idle_s > quiet_s:
-                from_state, inc.state = inc.state, "quiet"
-                self._transition(inc, from_state, inc.last_seen + timedelta(seconds=quiet_s),
-                                 f"no hotspot for {quiet_s:.0f} s", "quiet")
-            if inc.state == "quiet" and idle_s > close_s:
-                inc.state, inc.closed_at = "closed", inc.last_seen + timedelta(seconds=close_s)
-                self._transition(inc, "quiet", inc.closed_at, f"no hotspot for {close_s:.0f} s", "closed")
-
-    # --- matching ---------------------------------------------------------------------------------------------
-
-    def _eligible(self, inc: Incident, time: datetime) -> bool:
-        if inc.state != "closed":
-            return True
-        return (inc.confirmed_at is not None and inc.closed_at is not None and "merged_into" not in inc.extra
-                and (time - inc.closed_at).total_seconds() <= self.config.reignite_window_s)
-
-    def matches(self, hotspot: Hotspot, shape: "_Shape") -> list[Incident]:
-        """Eligible incidents within the fusion radius of the hotspot, the one to keep first."""
-        cfg = self.config
-        pool = [inc for inc in self.incidents.values() if self._eligible(inc, hotspot.time)]
-        if not pool:
-            return []
-        sigma_h = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
-        centre_dist = geodesic_distances_m(hotspot.lon, hotspot.lat, np.array([i.lon for i in pool]),
-                                           np.array([i.lat for i in pool]))
-        found = []
-        for inc, d_centre in zip(pool, centre_dist):
-            if "extent_m" not in inc.extra:  # made elsewhere (seeded, imported)
-                inc.extra["extent_m"] = reach_m(self.shape(inc), *project_point(inc.lon, inc.lat, self.epsg(inc)))
-            sigma = max(sigma_h, inc.extra.get("location_uncertainty_m", cfg.default_location_uncertainty_m))
-            radius = min(max(cfg.radius_factor * sigma, cfg.min_radius_m), cfg.max_radius_m)
-            if d_centre - inc.extra.get("extent_m", 0.0) - shape.reach_m > radius:
-                continue  # cheap rejection: even the farthest point of the perimeter is out of reach
-            shape_m = shape.in_zone(self.epsg(inc))
-            distance = shape_m.distance(self.shape(inc))
-            if distance > radius and self.pending.get(inc.incident_id):
-                distance = float(shapely.distance(shape_m, self.pending[inc.incident_id]).min())
-            if distance <= radius:
-                found.append(inc)
-        return sorted(found, key=lambda i: (_STATE_RANK[i.state], i.masked, i.first_seen, i.incident_id))
-
-    # --- joining ----------------------------------------------------------------------------------------------
-
-    def create(self, hotspot: Hotspot, shape: "_Shape") -> Incident:
-        cfg = self.config
-        sigma = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
-        inc = Incident(
-            incident_id="inc-" + stable_id(hotspot.hotspot_id), state="candidate", first_seen=hotspot.time,
-            last_seen=hotspot.time, lat=hotspot.lat, lon=hotspot.lon, perimeter=None, area_m2=0.0, max_frp_kw=0.0,
-            max_temp_k=float(hotspot.max_temp_k), confidence=0.0, confidence_class="low", sources=[],
-            source_kinds=[], look_count=0, hotspot_count=0, masked=bool(hotspot.masked),
-            extra={"frame_ids": [], "unmasked_frame_ids": [], "unmasked_source_ids": [],
-                   "location_uncertainty_m": sigma, "centroid_weights": {"w": 0.0, "lon": 0.0, "lat": 0.0},
-                   "transition_counts": {}, "utm_epsg": utm_epsg(hotspot.lon, hotspot.lat)})
-        self.incidents[inc.incident_id] = inc
-        self.touched[inc.incident_id] = None
-        self._absorb(inc, hotspot, shape, add_shape=False)
-        self._set_shape(inc, shape.in_zone(self.epsg(inc)))
-        self._transition(inc, None, hotspot.time, f"first hotspot {hotspot.hotspot_id} ({hotspot.source_id})",
-                         "created")
-        self._maybe_confirm(inc, hotspot)
-        return inc
-
-    def merge(self, keep: Incident, others: list[Incident], time: datetime) -> None:
-        """Fold incidents that one hotspot showed to be the same fire into ``keep``; close them as merged."""
-        self.flush(keep)
-        geom = self.shape(keep)
-        for other in others:
-            self.flush(other)
-            other_m = self.shape(other)
-            if self.epsg(other) != self.epsg(keep):
-                other_m = to_metric(to_lonlat(other_m, self.epsg(other)), self.epsg(keep))
-            geom = shapely.union(geom, other_m)
-            keep.first_seen, keep.last_seen = min(keep.first_seen, other.first_seen), max(keep.last_seen,
-                                                                                          other.last_seen)
-            keep.hotspot_count += other.hotspot_count
-            keep.masked = keep.masked and other.masked
-            keep.max_frp_kw, keep.max_temp_k = max(keep.max_frp_kw, other.max_frp_kw), max(keep.max_temp_k,
-                                                                                           other.max_temp_k)
-            if other.confirmed_at is not None:
-                keep.confirmed_at = min(filter(None, (keep.confirmed_at, other.confirmed_at)))
-            for key in _LIST_KEYS:
-                for value in other.extra[key]:
-                    _add_unique(keep.extra[key], value)
-            for value in other.sources:
-                _add_unique(keep.sources, value)
-            for value in other.source_kinds:
-                _add_unique(keep.source_kinds, value)
-            mine, theirs = keep.extra["centroid_weights"], other.extra["centroid_weights"]
-            keep.extra["centroid_weights"] = {k: mine[k] + theirs[k] for k in ("w", "lon", "lat")}
-            keep.extra["location_uncertainty_m"] = min(keep.extra["location_uncertainty_m"],
-                                                       other.extra["location_uncertainty_m"])
-            for prefix in ("", "masked_"):
-                if prefix + "member_confidence" in other.extra:
-                    _raise_member(keep.extra, prefix, other.extra[prefix + "member_confidence"],
-                                  other.extra.get(prefix + "member_class", "low"))
-            keep.extra.setdefault("merged", []).append(other.incident_id)
-            previous = other.state
-            other.state, other.closed_at = "closed", time
-            other.extra["merged_into"] = keep.incident_id
-            self.merges[other.incident_id] = keep.incident_id
-            self._transition(other, previous, time, f"merged into {keep.incident_id}", "closed")
-        keep.look_count = len(keep.extra["frame_ids"])
-        weights = keep.extra["centroid_weights"]
-        keep.lon, keep.lat = weights["lon"] / weights["w"], weights["lat"] / weights["w"]
-        self._set_shape(keep, geom)
-        self._update_confidence(keep)
-        self.changed[keep.incident_id] = None
-
-    def join(self, inc: Incident, hotspot: Hotspot, shape: "_Shape") -> None:
-        """Add a hotspot to an incident; state changes that need no geometry happen now, the rest at end_look."""
-        previous = inc.state
-        self.touched.setdefault(inc.incident_id, previous)
-        self._absorb(inc, hotspot, shape)
-        if previous in ("quiet", "closed"):
-            inc.state, inc.closed_at = "active", None
-            self._set_baseline(inc)
-            self._transition(inc, previous, hotspot.time,
-                             f"new hotspot {hotspot.hotspot_id} ({hotspot.source_id}) after being {previous}",
-                             "reignited")
-        elif previous == "candidate":
-            self._maybe_confirm(inc, hotspot)
-        elif previous == "confirmed" and inc.incident_id not in self.confirmed_now:
-            inc.state = "active"  # the next look after confirmation; recorded at end_look
-
-    def _absorb(self, inc: Incident, hotspot: Hotspot, shape: "_Shape", *, add_shape: bool = True) -> None:
-        """Add one hotspot's evidence to the incident, and its shape to the pending ones (``add_shape``)."""
-        cfg, extra = self.config, inc.extra
-        inc.first_seen, inc.last_seen = min(inc.first_seen, hotspot.time), max(inc.last_seen, hotspot.time)
-        inc.hotspot_count += 1
-        inc.masked = inc.masked and bool(hotspot.masked)
-        _add_unique(extra["frame_ids"], hotspot.frame_id)
-        if not hotspot.masked:
-            _add_unique(extra["unmasked_frame_ids"], hotspot.frame_id)
-            _add_unique(extra["unmasked_source_ids"], hotspot.source_id)
-        _add_unique(inc.sources, hotspot.source_id)
-        _add_unique(inc.source_kinds, hotspot.source_kind)
-        inc.look_count = len(extra["frame_ids"])
-        sigma = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
-        extra["location_uncertainty_m"] = min(extra["location_uncertainty_m"], sigma)
-        weights = extra["centroid_weights"]
-        w = 1.0 / sigma**2
-        epsg = self.epsg(inc)
-        old_xy = project_point(inc.lon, inc.lat, epsg)
-        weights.update(w=weights["w"] + w, lon=weights["lon"] + w * hotspot.lon, lat=weights["lat"] + w * hotspot.lat)
-        inc.lon, inc.lat = weights["lon"] / weights["w"], weights["lat"] / weights["w"]
-        if add_shape:
-            shape_m = shape.in_zone(epsg)
-            self.shape(inc)  # parse the stored perimeter before anything is pending
-            self.pending.setdefault(inc.incident_id, []).append(shape_m)
-            # Until the next flush, bound the reach from the moved centroid: old reach + the move, or the new shape.
-            new_xy = project_point(inc.lon, inc.lat, epsg)
-            moved_m = math.hypot(new_xy[0] - old_xy[0], new_xy[1] - old_xy[1])
-            extra["extent_m"] = max(extra.get("extent_m", 0.0) + moved_m, reach_m(shape_m, *new_xy))
-        if hotspot.frp_kw is not None and np.isfinite(hotspot.frp_kw):
-            inc.max_frp_kw = max(inc.max_frp_kw, float(hotspot.frp_kw))
-        inc.max_temp_k = max(inc.max_temp_k, float(hotspot.max_temp_k))
-        # Masked hotspots' confidence counts only while the incident has no unmasked evidence.
-        _raise_member(extra, "masked_" if hotspot.masked else "", float(hotspot.confidence),
-                      hotspot.confidence_class)
-        self._update_confidence(inc)
-
-    def _update_confidence(self, inc: Incident) -> None:
-        extra = inc.extra
-        prefix = "masked_" if not extra["unmasked_frame_ids"] else ""
-        # Persistence (the detector's noisy-OR over independent looks) on the best member's confidence; masked
-        # looks are no evidence, so a masked-only incident keeps its best single look.
-        looks = len(extra["unmasked_frame_ids"]) or 1
-        inc.confidence = confidence_with_persistence(extra.get(prefix + "member_confidence", 0.0), looks)
-        # The class follows the raised confidence but never drops below the best member's class.
-        by_value = confidence_class(inc.confidence)
-        member = extra.get(prefix + "member_class", "low")
-        inc.confidence_class = by_value if _CLASS_RANK[by_value] >= _CLASS_RANK[member] else member
-
-    def _confirmation_reason(self, inc: Incident, hotspot: Hotspot) -> str | None:
-        cfg, extra = self.config, inc.extra
-        if inc.masked:
-            return None
-        sources = extra["unmasked_source_ids"]
-        if len(sources) >= cfg.confirm_min_sources:
-            return f"seen by {len(sources)} sources ({', '.join(sources)})"
-        looks = extra["unmasked_frame_ids"]
-        if len(looks) >= cfg.confirm_min_looks:
-            return f"seen in {len(looks)} looks"
-        if (not hotspot.masked and hotspot.confidence_class == "high"
-                and hotspot.pixel_count >= cfg.single_look_min_pixels
-                and hotspot.saturated_fraction >= cfg.single_look_min_saturated_fraction):
-            return (f"one high-confidence look of a large saturated cluster ({hotspot.pixel_count} px, "
-                    f"{hotspot.saturated_fraction:.0%} saturated)")
-        return None
-
-    def _maybe_confirm(self, inc: Incident, hotspot: Hotspot) -> bool:
-        reason = self._confirmation_reason(inc, hotspot)
-        if reason is None:
-            return False
-        inc.state, inc.confirmed_at = "confirmed", hotspot.time
-        inc.extra["confirmed_by"] = reason
-        self._update_confidence(inc)
-        self._set_baseline(inc)
-        self.confirmed_now.add(inc.incident_id)
-        self._transition(inc, "candidate", hotspot.time, reason, "confirmed")
-        return True
-
-    def _set_baseline(self, inc: Incident) -> None:
-        self.flush(inc)  # the baseline area includes every shape so far
-        inc.extra["escalation_baseline"] = {"area_m2": inc.area_m2, "max_frp_kw": inc.max_frp_kw,
-                                            "sources": list(inc.extra["unmasked_source_ids"])}
-
-    def _maybe_escalate(self, inc: Incident, time: datetime, from_state: str) -> bool:
-        cfg = self.config
-        base = inc.extra.get("escalation_baseline")
-        if base is None:
-            self._set_baseline(inc)
-            return False
-        reasons = []
-        new_sources = [s for s in inc.extra["unmasked_source_ids"] if s not in base["sources"]]
-        if new_sources:
-            reasons.append(f"new source {', '.join(new_sources)} confirms it")
-        if base["area_m2"] > 0 and inc.area_m2 >= cfg.escalate_area_factor * base["area_m2"]:
-            reasons.append(f"area grew {base['area_m2']:.0f} → {inc.area_m2:.0f} m²")
-        if base["max_frp_kw"] > 0 and inc.max_frp_kw >= cfg.escalate_frp_factor * base["max_frp_kw"]:
-            reasons.append(f"FRP grew {base['max_frp_kw']:.1f} → {inc.max_frp_kw:.1f} kW")
-        if not reasons:
-            if base["max_frp_kw"] <= 0 < inc.max_frp_kw or base["area_m2"] <= 0 < inc.area_m2:
-                self._set_baseline(inc)  # first measurable value: a baseline, not growth
-            return False
-        self._set_baseline(inc)
-        self._transition(inc, from_state, time, "; ".join(reasons), "escalated")
-        return True
-
-
-def _copy(inc: Incident) -> Incident:
-    """A copy the fuser may change: lists and ``extra`` copied deeply; the perimeter is shared, as it is only ever
-    replaced, never edited in place."""
-    def deep(value):
-        if isinstance(value, dict):
-            return {k: deep(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [deep(v) for v in value] if value and isinstance(value[0], (dict, list)) else list(value)
-        return value
-
-    return dataclasses.replace(inc, sources=list(inc.sources), source_kinds=list(inc.source_kinds),
-                               extra=deep(inc.extra))
-
-
-def _with_bookkeeping(inc: Incident, config: FusionConfig) -> Incident:
-    """Fill missing ``extra`` bookkeeping of an incident made elsewhere (seeded, imported) from its fields."""
-    extra = inc.extra
-    for key in _LIST_KEYS:
-        extra.setdefault(key, [])
-    if not extra["unmasked_source_ids"] and not inc.masked:
-        extra["unmasked_source_ids"] = list(inc.sources)
-    extra.setdefault("location_uncertainty_m", config.default_location_uncertainty_m)
-    extra.setdefault("centroid_weights", {"w": 0.0, "lon": 0.0, "lat": 0.0})
-    if extra["centroid_weights"]["w"] == 0.0:
-        w = 1.0 / extra["location_uncertainty_m"] ** 2
-        extra["centroid_weights"] = {"w": w, "lon": w * inc.lon, "lat": w * inc.lat}
-    prefix = "masked_" if inc.masked else ""
-    extra.setdefault(prefix + "member_confidence", float(inc.confidence))
-    extra.setdefault(prefix + "member_class", inc.confidence_class)
-    extra.setdefault("transition_counts", {})
-    if inc.confirmed_at is not None:  # growth is measured from what it was when handed over
-        extra.setdefault("escalation_baseline", {"area_m2": inc.area_m2, "max_frp_kw": inc.max_frp_kw,
-                                                 "sources": list(extra["unmasked_source_ids"])})
-    return inc
-
-
-class _Shape:
-    """A hotspot's ground shape (footprint, or its uncertainty circle), projected once per UTM zone asked for."""
-
-    def __init__(self, hotspot: Hotspot, config: FusionConfig) -> None:
-        self.lonlat = hotspot_shape(hotspot, config.default_location_uncertainty_m)
-        self._zones: dict[int, BaseGeometry] = {}
-        own = utm_epsg(hotspot.lon, hotspot.lat)
-        self.reach_m = reach_m(self.in_zone(own), *project_point(hotspot.lon, hotspot.lat, own))
-
-    def in_zone(self, epsg: int) -> BaseGeometry:
-        if epsg not in self._zones:
-            self._zones[epsg] = to_metric(self.lonlat, epsg)
-        return self._zones[epsg]
-
-
-def _raise_member(extra: dict, prefix: str, confidence: float, class_: str) -> None:
-    """Keep the best member confidence and class (``prefix`` "masked_" for masked members)."""
-    extra[prefix + "member_confidence"] = max(extra.get(prefix + "member_confidence", 0.0), confidence)
-    current = extra.get(prefix + "member_class", "low")
-    extra[prefix + "member_class"] = class_ if _CLASS_RANK[class_] > _CLASS_RANK[current] else current
-
-
-def _add_unique(items: list, value) -> None:
-    if value not in items:
-        items.append(value)
+__all__ = ["TRANSITION_KINDS", "FusionConfig", "FusionResult", "Transition", "advance_time", "fuse_hotspots",
+           "history_rows"]
 
 
 def fuse_hotspots(hotspots: list[Hotspot], open_incidents: list[Incident], *, config: FusionConfig,
                   now: datetime | None = None) -> FusionResult:
     """Fuse hotspots (any frames and sources) into the open incidents; return what changed.
 
-    Hotspots are taken in time order (ties by id); before each, the incidents are advanced to its time (quiet,
-    closed). Unlocated hotspots are left out (not in ``assignments``). With ``now``, the incidents are advanced to
+    Hotspots are taken in time order (ties by id), one look (one acquisition time) after the other: before each
+    look the incidents are advanced to its time (quiet, closed); after it, perimeters are settled and growth is
+    checked once. Unlocated hotspots are left out (not in ``assignments``). With ``now``, the incidents are advanced to
     it at the end as well. ``open_incidents`` should hold the store's unclosed incidents plus those closed within
     ``config.reignite_window_s``; they are copied, never mutated.
     """
-    fuser = _Fuser(open_incidents, config)
+    fuser = Fuser(open_incidents, config)
     located = sorted((h for h in hotspots if h.is_located), key=lambda h: (parse_time(h.time), h.hotspot_id))
     for time, look in itertools.groupby(located, key=lambda h: parse_time(h.time)):
         fuser.advance(time)
         for hotspot in look:
-            shape = _Shape(hotspot, config)
+            shape = HotspotShape(hotspot, config)
             found = fuser.matches(hotspot, shape)
             if not found:
                 incident = fuser.create(hotspot, shape)
@@ -553,7 +78,7 @@ def advance_time(open_incidents: list[Incident], now: datetime, *,
     """Time tick without hotspots: active/confirmed → quiet, quiet → closed, unconfirmed candidates closed, after
     the delays of the incident's source kinds (:class:`FusionConfig`). Returns new copies of the incidents that
     changed and the transitions (history rows: :func:`history_rows`)."""
-    fuser = _Fuser(open_incidents, config)
+    fuser = Fuser(open_incidents, config)
     fuser.advance(parse_time(now))
     result = fuser.finish()
     return result.incidents, result.transitions

@@ -11,8 +11,8 @@ of sight (α the depression angle: ~1–3° from a ridge-top mast, so several hu
 intersect to ``≈ R·δθ / sin γ`` (γ the crossing angle) and a tilt error barely moves an azimuth.
 
 Method (:func:`triangulate`): the camera positions and bearing directions are put on the local tangent plane (an
-azimuthal equidistant projection centred between the cameras, each bearing direction projected through a point
-1 km along its geodesic so meridian convergence is accounted for); the fix minimises the weighted sum of squared
+azimuthal equidistant projection centred between the cameras, from WGS 84 geodesics; each bearing direction
+projected through a point 1 km along its geodesic so meridian convergence is accounted for); the fix minimises the weighted sum of squared
 perpendicular distances to the bearing lines, weights ``1/(σ_θ·r)²`` with ``r`` the range to the fix (iterated),
 so ``A⁻¹`` of the normal equations is the fix covariance; its eigen-decomposition gives the 1-σ error ellipse.
 The fix is used only when the geometry is good: the widest crossing angle ≥ ``min_crossing_deg``, every camera
@@ -31,7 +31,7 @@ import numpy as np
 import shapely
 import shapely.affinity
 from pydantic import BaseModel, ConfigDict, Field
-from pyproj import Geod, Transformer
+from pyproj import Geod
 
 from detection.errors import InvalidValue
 from firewatch.model import Hotspot
@@ -152,22 +152,32 @@ def bearing_of(hotspot: Hotspot) -> Bearing | None:
     return Bearing.from_dict(data) if data else None
 
 
-def _plane(bearings: Sequence[Bearing]) -> tuple[Transformer, np.ndarray, np.ndarray]:
-    """Local tangent plane (aeqd between the cameras): camera positions (n, 2) m and unit directions (n, 2)."""
-    lat0 = float(np.mean([b.lat_deg for b in bearings]))
-    lon0 = float(np.mean([b.lon_deg for b in bearings]))
-    to_plane = Transformer.from_crs("EPSG:4326", f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m",
-                                    always_xy=True)
+def _to_plane(lon0: float, lat0: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Azimuthal equidistant coordinates (east, north metres) of points around ``(lon0, lat0)``: each point's
+    geodesic distance and azimuth from the centre (WGS 84), shape ``(n, 2)``."""
+    azimuth, _, distance = _GEOD.inv(np.full(len(lons), lon0), np.full(len(lons), lat0), lons, lats)
+    azimuth = np.radians(azimuth)
+    return np.column_stack([distance * np.sin(azimuth), distance * np.cos(azimuth)])
+
+
+def _from_plane(lon0: float, lat0: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """Inverse of :func:`_to_plane` for one point: ``(lon, lat)``."""
+    lon, lat, _ = _GEOD.fwd(lon0, lat0, math.degrees(math.atan2(east_m, north_m)), math.hypot(east_m, north_m))
+    return float(lon), float(lat)
+
+
+def _plane(bearings: Sequence[Bearing]) -> tuple[tuple[float, float], np.ndarray, np.ndarray]:
+    """Local tangent plane (azimuthal equidistant, centred between the cameras): its centre (lon, lat), the camera
+    positions (n, 2) m and the unit bearing directions (n, 2), each through a point 1 km along its geodesic."""
     lons = np.array([b.lon_deg for b in bearings])
     lats = np.array([b.lat_deg for b in bearings])
+    centre = (float(lons.mean()), float(lats.mean()))
     ahead_lon, ahead_lat, _ = _GEOD.fwd(lons, lats, np.array([b.azimuth_deg for b in bearings]),
                                         np.full(len(bearings), 1000.0))
-    x0, y0 = to_plane.transform(lons, lats)
-    x1, y1 = to_plane.transform(ahead_lon, ahead_lat)
-    origins = np.column_stack([x0, y0])
-    directions = np.column_stack([x1, y1]) - origins
+    origins = _to_plane(*centre, lons, lats)
+    directions = _to_plane(*centre, np.asarray(ahead_lon), np.asarray(ahead_lat)) - origins
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-    return to_plane, origins, directions
+    return centre, origins, directions
 
 
 def _crossing_deg(directions: np.ndarray) -> float:
@@ -189,7 +199,7 @@ def triangulate(bearings: Sequence[Bearing], *, config: TriangulationConfig | No
         return None, "one camera only"
     for b in bearings:
         b.validate()
-    to_plane, origins, directions = _plane(bearings)
+    centre, origins, directions = _plane(bearings)
     crossing = _crossing_deg(directions)
     if crossing < config.min_crossing_deg:
         return None, f"bearings nearly parallel (crossing {crossing:.1f}° < {config.min_crossing_deg:.0f}°)"
@@ -225,20 +235,13 @@ def triangulate(bearings: Sequence[Bearing], *, config: TriangulationConfig | No
     if spread > allowed:
         return None, (f"elevation angles disagree on the fix height by {spread:.0f} m (> {allowed:.0f} m): "
                       "not the same fire")
-    to_lonlat = Transformer.from_crs(to_plane.target_crs, "EPSG:4326", always_xy=True)
-    lon, lat = to_lonlat.transform(point[0], point[1])
+    lon, lat = _from_plane(*centre, float(point[0]), float(point[1]))
     weights_h = 1.0 / height_sigma ** 2
-    return Fix(lat_deg=float(lat), lon_deg=float(lon), elevation_m=float(np.sum(weights_h * heights) / weights_h.sum()),
+    elevation_m = float(np.sum(weights_h * heights) / weights_h.sum())
+    return Fix(lat_deg=float(lat), lon_deg=float(lon), elevation_m=elevation_m,
                semi_major_m=float(math.sqrt(eigenvalues[1])), semi_minor_m=float(math.sqrt(max(eigenvalues[0], 0.0))),
                major_azimuth_deg=float(math.degrees(math.atan2(major[0], major[1])) % 180.0), crossing_deg=crossing,
                ranges_m=tuple(float(r) for r in ranges), height_spread_m=spread), "ok"
-
-
-@dataclass
-class _Candidate:
-    cost: float
-    ids: tuple[str, str]
-    fix: Fix
 
 
 def _dem_sigma(hotspot: Hotspot, bearing: Bearing) -> float | None:
@@ -248,17 +251,23 @@ def _dem_sigma(hotspot: Hotspot, bearing: Bearing) -> float | None:
     return dem_uncertainty_m(range_m, bearing.elevation_deg, bearing.sigma_deg)
 
 
-def _pair_fix(a: Hotspot, b: Hotspot, bearings: dict[str, Bearing], config: TriangulationConfig) -> Fix | None:
-    fix, _ = triangulate([bearings[a.hotspot_id], bearings[b.hotspot_id]], config=config)
+def _pair(a: Hotspot, b: Hotspot, bearings: dict[str, Bearing],
+          config: TriangulationConfig) -> tuple[Fix | None, float, str]:
+    """The fix of two hotspots' bearings, its cost (sum of distances to the DEM locations in their σ) and a reason."""
+    fix, reason = triangulate([bearings[a.hotspot_id], bearings[b.hotspot_id]], config=config)
     if fix is None:
-        return None
+        return None, math.inf, reason
+    cost = 0.0
     for h in (a, b):
         sigma = _dem_sigma(h, bearings[h.hotspot_id])
-        if sigma is not None:
-            distance = _GEOD.inv(h.lon, h.lat, fix.lon_deg, fix.lat_deg)[2]
-            if distance > config.dem_gate_sigma * max(sigma, fix.uncertainty_m):
-                return None
-    return fix
+        if sigma is None:
+            continue
+        normalised = _GEOD.inv(h.lon, h.lat, fix.lon_deg, fix.lat_deg)[2] / max(sigma, fix.uncertainty_m)
+        if normalised > config.dem_gate_sigma:
+            return None, math.inf, (f"the fix is {normalised:.1f} σ from {h.source_id}'s DEM location: not the same "
+                                    "fire")
+        cost += normalised
+    return fix, cost, "ok"
 
 
 def locate_by_triangulation(hotspots: Sequence[Hotspot], others: Sequence[Hotspot], *,
@@ -272,7 +281,8 @@ def locate_by_triangulation(hotspots: Sequence[Hotspot], others: Sequence[Hotspo
     hotspot and source, crossing angle, ellipse, ranges, the DEM location it replaced). Each hotspot takes the
     partner whose fix has the smallest sum of normalised distances to both DEM locations (ghost intersections of two
     different fires' bearings are far from both, and the height and DEM gates of :func:`triangulate` reject most).
-    A partner may serve several hotspots: one fire can break into two clusters in one camera and one in the other. Any other hotspot with a bearing keeps its DEM location with ``location_uncertainty_m`` set to the stated
+    A partner may serve several hotspots: one fire can break into two clusters in one camera and one in the other.
+    Any other hotspot with a bearing keeps its DEM location with ``location_uncertainty_m`` set to the stated
     single-camera uncertainty :func:`dem_uncertainty_m` and ``extra["triangulation"] = {"fallback": reason}``.
     Hotspots without a bearing are returned unchanged.
     """
@@ -282,7 +292,8 @@ def locate_by_triangulation(hotspots: Sequence[Hotspot], others: Sequence[Hotspo
         bearing = bearing_of(h)
         if bearing is not None:
             bearings[h.hotspot_id] = bearing
-    candidates: list[_Candidate] = []
+    best: dict[str, tuple[float, str, Hotspot, Fix]] = {}
+    reasons: dict[str, str] = {}
     for a in hotspots:
         if a.hotspot_id not in bearings:
             continue
@@ -291,29 +302,20 @@ def locate_by_triangulation(hotspots: Sequence[Hotspot], others: Sequence[Hotspo
                 continue
             if abs((a.time - b.time).total_seconds()) > config.window_s:
                 continue
-            fix = _pair_fix(a, b, bearings, config)
+            fix, cost, reason = _pair(a, b, bearings, config)
             if fix is None:
-                continue
-            cost = 0.0
-            for h in (a, b):
-                sigma = _dem_sigma(h, bearings[h.hotspot_id])
-                if sigma is not None:
-                    cost += _GEOD.inv(h.lon, h.lat, fix.lon_deg, fix.lat_deg)[2] / max(sigma, fix.uncertainty_m)
-            candidates.append(_Candidate(cost, (a.hotspot_id, b.hotspot_id), fix))
-    candidates.sort(key=lambda c: (c.cost, c.ids))
-    by_id = {h.hotspot_id: h for h in others}
-    chosen: dict[str, tuple[Hotspot, Fix]] = {}
-    for c in candidates:
-        chosen.setdefault(c.ids[0], (by_id[c.ids[1]], c.fix))
+                reasons.setdefault(a.hotspot_id, f"with {b.source_id} {b.hotspot_id}: {reason}")
+            elif a.hotspot_id not in best or (cost, b.hotspot_id) < best[a.hotspot_id][:2]:
+                best[a.hotspot_id] = (cost, b.hotspot_id, b, fix)
     out = []
     for h in hotspots:
         bearing = bearings.get(h.hotspot_id)
         if bearing is None:
             out.append(h)
-        elif h.hotspot_id in chosen:
-            out.append(_relocated(h, *chosen[h.hotspot_id]))
+        elif h.hotspot_id in best:
+            out.append(_relocated(h, *best[h.hotspot_id][2:]))
         else:
-            reason = "no other camera saw it within the time window on good geometry"
+            reason = reasons.get(h.hotspot_id, f"no other camera saw it within {config.window_s:.0f} s")
             out.append(_fallback(h, bearing, reason))
     return out
 

@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "firewatch.commands.upload",
     "firewatch.commands.satellite",
     "firewatch.commands.masks",
+    "firewatch.commands.detect_large",
 )
 
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from alerts.receiver import ReceivedEvent, make_receiver
 from alerts.worker import deliver_due
 from firewatch.config import FirewatchConfig, load_config
-from firewatch.evaluation import Evaluation, evaluate
+from firewatch.evaluation import Evaluation, evaluate_store
 from firewatch.pipeline import FrameOutcome, Pipeline, expand_inputs
 from firewatch.scenario import Scenario, ScenarioConfig, generate_scenario
 from firewatch.store import Store
@@ -136,5 +136,5 @@ def run_demo(out_dir: str | Path, *, scenario_config: ScenarioConfig | None = No
         for event in received:
             handle.write(json.dumps({"webhook_id": event.webhook_id, "payload": event.payload},
                                     ensure_ascii=False) + "\n")
-    evaluation = evaluate(scenario, store.list_incidents(), store.hotspots())
+    evaluation = evaluate_store(scenario, store)
     return DemoReport(out_dir, scenario, config_path, config.store.url, outcomes, evaluation, received)

@@ -4,7 +4,8 @@ One satellite **pass** (satellite + acquisition time, :func:`ingest.readers.firm
 frame: its hotspots are fused (:func:`detection.incidents.fuse_hotspots`), the alerts of the transitions are built
 (:func:`alerts.events.alerts_for_transitions`) and everything is written in one transaction
 (:meth:`Store.apply_frame_result`). Passes of all the files given are taken in acquisition-time order. A pass is
-identified by ``sha256(file hash + pass id)``, so re-running the same file skips what is stored.
+identified by ``sha256(file hash + pass id)``, so re-running the same file skips what is stored; a pass already
+stored from another file (an archive and a near-real-time download overlap) is skipped too.
 
 Keeping non-fires apart: hotspots ``masked`` by the reader (FIRMS type 1 volcano, 2 static land source, 3 offshore)
 or lying inside an accepted static heat-source mask (``[masks] files``) are fused **only with masked incidents**;
@@ -89,15 +90,18 @@ def fuse_apart(hotspots: list[Hotspot], open_incidents: list[Incident], *, confi
         merged.assignments.update(part.assignments)
         merged.transitions += part.transitions
         merged.history += part.history
+        merged.merges.update(part.merges)
     return merged
 
 
 def ingest_firms(paths: Iterable[str | Path], config: FirewatchConfig, store: Store, *,
+                 on_start: Callable[[int], None] | None = None,
                  on_pass: Callable[[PassOutcome], None] | None = None) -> SatelliteReport:
     """Read FIRMS files and put their passes, in time order, through fusion into ``store``.
 
     Raises :class:`~ingest.errors.UnreadableDetections` for a file that is not FIRMS (before anything is stored);
-    malformed rows are skipped and listed in the report. ``on_pass`` is called after each pass (progress).
+    malformed rows are skipped and listed in the report. ``on_start`` gets the number of passes once the files are
+    read, ``on_pass`` each pass's outcome (progress).
     """
     fusion_config = config.fusion
     masks = load_masks(config.masks.files)
@@ -109,9 +113,12 @@ def ingest_firms(paths: Iterable[str | Path], config: FirewatchConfig, store: St
         file_sha = file_sha256(result.path)
         work += [(hotspots[0].time, pass_id, result.path, file_sha, hotspots) for pass_id, hotspots in result.passes()]
     work.sort(key=lambda item: (item[0], item[1], str(item[2])))
+    if on_start is not None:
+        on_start(len(work))
     for time, pass_id, path, file_sha, hotspots in work:
         sha = _pass_sha256(file_sha, pass_id)
-        if store.has_frame(sha):
+        # the same pass may come in two files (an archive and a near-real-time download overlap): once is enough
+        if store.has_frame(sha) or store.hotspots(frame_id=pass_id, limit=1):
             outcome = PassOutcome(pass_id, path, time, "skipped")
         else:
             outcome = _ingest_pass(pass_id, path, time, sha, hotspots, config, store, fusion_config, masks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,8 +17,10 @@ from pydantic import BaseModel, Field
 CEILING_EU_AGL_M = 120.0
 #: US: 14 CFR 107.51(b): 400 ft above ground level = 121.92 m.
 CEILING_US_AGL_M = 121.92
-#: Korea: 항공안전법 제127조 and 시행규칙 제308조 — flying an unmanned aircraft at 150 m or more above the ground or
-#: water needs a flight approval, so 150 m AGL is the ceiling of an unapproved flight.
+#: Korea: 항공안전법 (Aviation Safety Act) 제127조 with 시행규칙 제308조 (flight approval) and the operator rules of
+#: 제129조 / 시행규칙 제310조 — flying an unmanned aircraft 150 m or more above the ground or water needs a flight
+#: approval, so 150 m AGL is the ceiling of an unapproved flight (article numbers as of the 2017 split of the Aviation
+#: Act; check the current text at law.go.kr before relying on them).
 CEILING_KR_AGL_M = 150.0
 
 
@@ -140,6 +143,9 @@ class PatternConfig(BaseModel):
     survey_buffer_m: float = Field(50.0, ge=0)
     #: 2 s between thermal stills during an orbit: at 10 m/s and r = 100 m that is one image every ~11° of arc.
     orbit_capture_interval_s: float = Field(2.0, gt=0)
+    #: Gimbal command in missions: "mount" = MAV_CMD_DO_MOUNT_CONTROL (ArduPilot executes it in AUTO; PX4 maps it
+    #: to its gimbal v1 driver), "gimbal_v2" = MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW (gimbal protocol v2, PX4 ≥ 1.13).
+    gimbal_protocol: Literal["mount", "gimbal_v2"] = "mount"
     #: 30 s hover over each incident of a multi-incident route: one full look with the gimbal at the fire.
     route_hover_s: float = Field(30.0, ge=0)
 

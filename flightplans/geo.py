@@ -7,6 +7,7 @@ multirotor flies. Polygons are shapely geometries; lon/lat in, lon/lat out.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import math
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyproj
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, shape
@@ -22,14 +24,25 @@ from shapely.ops import unary_union
 from flightplans.errors import FlightPlanError, NoSafePlan
 
 
+@functools.lru_cache(maxsize=64)
+def _transformer(src: str, dst: str) -> Transformer:
+    """Cached pyproj transformer (building one costs ~10 ms; plans reuse a handful)."""
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
 class LocalFrame:
     """Metric x (east), y (north) in metres around an origin (lon0, lat0); WGS 84 in and out."""
 
     def __init__(self, lon0: float, lat0: float) -> None:
         self.lon0, self.lat0 = float(lon0), float(lat0)
-        crs = f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +datum=WGS84 +units=m +no_defs"
-        self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        self._inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        self.crs = f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +datum=WGS84 +units=m +no_defs"
+        self._fwd = _transformer("EPSG:4326", self.crs)
+        self._inv = _transformer(self.crs, "EPSG:4326")
+
+    def to_crs(self, crs, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """x/y metres → coordinates in another CRS (e.g. a DEM's), one transform instead of two."""
+        key = crs.srs if isinstance(crs, pyproj.CRS) else str(crs)
+        return _transformer(self.crs, key).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
     def to_xy(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         """lon/lat degrees → x/y metres (arrays broadcast)."""

@@ -186,8 +186,10 @@ class MavItem:
     autocontinue: int = 1
 
 
-def _nav(command: int, item, p1: float = 0.0, p4: float = 0.0) -> MavItem:
-    return MavItem(command, MAV_FRAME_OF_REF[item.altitude_ref], (p1, 0.0, 0.0, p4), item.lat, item.lon,
+def _nav(command: int, item, p1: float = 0.0) -> MavItem:
+    # param4 (yaw) NaN = keep the autopilot's heading mode (ROI, along the track), as QGC writes it (null); 0 would
+    # turn a PX4 multirotor north at every waypoint
+    return MavItem(command, MAV_FRAME_OF_REF[item.altitude_ref], (p1, 0.0, 0.0, math.nan), item.lat, item.lon,
                    float(item.altitude_m))
 
 

@@ -18,7 +18,7 @@ from shapely.geometry import LineString, Point
 
 from flightplans.config import FlightPlanConfig
 from flightplans.errors import NoSafePlan
-from flightplans.mission import (AltitudeRef, ChangeSpeed, GimbalPitch, ImageStartCapture, ImageStopCapture,
+from flightplans.mission import (AltitudeRef, ChangeSpeed, ImageStartCapture, ImageStopCapture,
                                  Mission, ReturnToLaunch, ROINone, SetROI, Takeoff)
 from flightplans.paths import PlanContext, quantise
 from flightplans.safety import check_mission
@@ -103,7 +103,7 @@ def plan_orbit(target_lon: float, target_lat: float, *, home_lon: float, home_la
     aircraft = ctx.config.aircraft
     items = [Takeoff(agl, AltitudeRef.RELATIVE), ChangeSpeed(aircraft.cruise_speed_mps)]
     items += ctx.waypoints(entry[1:])
-    items += [GimbalPitch(pitch),
+    items += [ctx.gimbal(pitch),
               SetROI(quantise(target_lat), quantise(target_lon), round(target_ground - ctx.home.alt_amsl_m, 2)),
               ChangeSpeed(aircraft.hover_speed_mps), ImageStartCapture(pattern.orbit_capture_interval_s)]
     items += ctx.waypoints(orbit_pts[1:])

@@ -7,11 +7,13 @@ each point is the DEM ground plus the requested height above ground, minus the D
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from pymavlink.dialects.v20 import common as mavlink
 
 from flightplans.config import FlightPlanConfig
 from flightplans.geo import LocalFrame, NoFlyZone, detour_path
-from flightplans.mission import AltitudeRef, Home, Waypoint
+from flightplans.mission import AltitudeRef, GimbalPitch, Home, Waypoint
 from flightplans.terrain_follow import follow_terrain, ground_at_xy, sample_step_m
 
 
@@ -34,6 +36,7 @@ class PlanContext:
     terrain: object
     config: FlightPlanConfig
     zones: list[NoFlyZone]
+    _transits: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(cls, home_lon: float, home_lat: float, terrain, config: FlightPlanConfig | None,
@@ -48,15 +51,23 @@ class PlanContext:
     def step_m(self) -> float:
         return sample_step_m(self.terrain, self.config.safety.flat_terrain_step_m)
 
-    def follow(self, path_xy, altitude_agl_m: float, what: str) -> list[tuple[float, float, float]]:
+    def follow(self, path_xy, altitude_agl_m: float, what: str, *, per_segment: bool = False):
         """Terrain-following 3-D points along a 2-D path (see :func:`follow_terrain`)."""
         return follow_terrain(self.frame, self.terrain, path_xy, altitude_agl_m=altitude_agl_m,
-                              tolerance_m=self.config.pattern.terrain_tolerance_m, step_m=self.step_m, what=what)
+                              tolerance_m=self.config.pattern.terrain_tolerance_m, step_m=self.step_m, what=what,
+                              per_segment=per_segment)
 
     def transit(self, start_xy, end_xy, altitude_agl_m: float, what: str) -> list[tuple[float, float, float]]:
-        """Terrain-following path from start to end around the no-fly zones (margin from the safety config)."""
-        path = detour_path(self.frame, start_xy, end_xy, self.zones, margin_m=self.config.safety.no_fly_margin_m)
-        return self.follow(path, altitude_agl_m, what)
+        """Terrain-following path from start to end around the no-fly zones (margin from the safety config).
+
+        Results are remembered per (start, end, height): planners ask for the same transit more than once.
+        """
+        key = (tuple(start_xy), tuple(end_xy), altitude_agl_m)
+        if key not in self._transits:
+            path = detour_path(self.frame, start_xy, end_xy, self.zones,
+                               margin_m=self.config.safety.no_fly_margin_m)
+            self._transits[key] = self.follow(path, altitude_agl_m, what)
+        return self._transits[key]
 
     def waypoints(self, points, *, hold_s: float = 0.0) -> list[Waypoint]:
         """Waypoints (altitude relative to take-off) for 3-D local points ``(x, y, alt_amsl_m)``."""
@@ -66,6 +77,12 @@ class PlanContext:
             out.append(Waypoint(quantise(lat), quantise(lon), round(alt - self.home.alt_amsl_m, 2),
                                 AltitudeRef.RELATIVE, hold_s))
         return out
+
+    def gimbal(self, pitch_deg: float) -> GimbalPitch:
+        """Gimbal pitch item in the configured protocol (:attr:`PatternConfig.gimbal_protocol`)."""
+        command = (mavlink.MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW if self.config.pattern.gimbal_protocol == "gimbal_v2"
+                   else mavlink.MAV_CMD_DO_MOUNT_CONTROL)
+        return GimbalPitch(float(pitch_deg), command=command)
 
     def ground_xy(self, x, y, what: str):
         return ground_at_xy(self.frame, self.terrain, x, y, what=what)

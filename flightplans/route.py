@@ -17,7 +17,7 @@ import numpy as np
 
 from flightplans.config import FlightPlanConfig
 from flightplans.errors import NoSafePlan
-from flightplans.mission import (AltitudeRef, ChangeSpeed, GimbalPitch, Mission, ReturnToLaunch, ROINone, SetROI,
+from flightplans.mission import (AltitudeRef, ChangeSpeed, Mission, ReturnToLaunch, ROINone, SetROI,
                                  Takeoff)
 from flightplans.paths import PlanContext, quantise
 from flightplans.safety import check_mission
@@ -89,7 +89,7 @@ def visit_order(incidents, ctx: PlanContext) -> list:
 def _sortie(ctx: PlanContext, visits, agl: float) -> Mission:
     pattern, aircraft = ctx.config.pattern, ctx.config.aircraft
     items = [Takeoff(agl, AltitudeRef.RELATIVE), ChangeSpeed(aircraft.cruise_speed_mps),
-             GimbalPitch(pattern.orbit_gimbal_pitch_deg)]
+             ctx.gimbal(pattern.orbit_gimbal_pitch_deg)]
     here = (0.0, 0.0)
     for incident in visits:
         x, y = (float(v) for v in ctx.frame.to_xy(incident.lon, incident.lat))
@@ -108,7 +108,8 @@ def _sortie(ctx: PlanContext, visits, agl: float) -> Mission:
 def plan_route(incidents, *, home_lon: float, home_lat: float, terrain, config: FlightPlanConfig | None = None,
                zones=(), altitude_agl_m: float | None = None) -> Mission:
     """Plan visits to ``incidents`` (:class:`firewatch.model.Incident` or :class:`RouteTarget`) from home; a Mission
-    with one sortie each battery. Raises :class:`NoSafePlan` naming the incident when one alone does not fit the battery."""
+    with one sortie each battery. Raises :class:`NoSafePlan` naming the incident when one alone does not fit the
+    battery."""
     if not incidents:
         raise NoSafePlan("route: no incidents to visit")
     ctx = PlanContext.create(home_lon, home_lat, terrain, config, zones)

@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry import LineString
 
 from flightplans.config import FlightPlanConfig
-from flightplans.errors import UnsafePlan
+from flightplans.errors import TerrainCoverageError, UnsafePlan
 from flightplans.geo import LocalFrame
 from flightplans.mission import AltitudeRef, ChangeSpeed, Mission, ReturnToLaunch, Takeoff, Waypoint
 from flightplans.terrain_follow import ground_at_xy, leg_samples, sample_step_m
@@ -77,7 +77,8 @@ class _Vertex:
 def _vertices(mission: Mission, frame: LocalFrame, terrain, config: FlightPlanConfig, where: str) -> list[_Vertex]:
     items = mission.items
     if not items or not isinstance(items[0], Takeoff):
-        raise UnsafePlan(f"{where}: the first item must be a take-off, got {type(items[0]).__name__ if items else 'nothing'}")
+        first = type(items[0]).__name__ if items else "nothing"
+        raise UnsafePlan(f"{where}: the first item must be a take-off, got {first}")
     if not isinstance(items[-1], ReturnToLaunch):
         raise UnsafePlan(f"{where}: the flight must end with return to launch, got {type(items[-1]).__name__}")
     speed = config.aircraft.cruise_speed_mps
@@ -85,11 +86,14 @@ def _vertices(mission: Mission, frame: LocalFrame, terrain, config: FlightPlanCo
     ground_home = float(ground_at_xy(frame, terrain, 0.0, 0.0, what=f"{where}, home"))
     alt = mission.altitude_amsl(take, ground_home)
     vertices = [_Vertex(0.0, 0.0, alt, None, "take-off", speed)]
+    flown = [item for item in items if isinstance(item, Waypoint)]
+    xs, ys = frame.to_xy([w.lon for w in flown], [w.lat for w in flown])
+    position = {id(w): (float(x), float(y)) for w, x, y in zip(flown, np.atleast_1d(xs), np.atleast_1d(ys))}
     for index, item in enumerate(items[1:], start=1):
         if isinstance(item, ChangeSpeed):
             speed = item.speed_mps
         elif isinstance(item, Waypoint):
-            x, y = frame.to_xy(item.lon, item.lat)
+            x, y = position[id(item)]
             if item.altitude_ref is AltitudeRef.TERRAIN:
                 vertices.append(_Vertex(float(x), float(y), None, item.altitude_m, f"item {index}", speed, item.hold_s))
             else:
@@ -141,11 +145,23 @@ def _check_flight(mission: Mission, terrain, config: FlightPlanConfig, zones, wh
     distance = 0.0
     max_agl, min_clear = takeoff_agl, math.inf
     max_from_home = 0.0
-    for a, b in zip(vertices[:-1], vertices[1:]):
+    legs = list(zip(vertices[:-1], vertices[1:]))
+    fracs = [leg_samples(a.x, a.y, b.x, b.y, step) for a, b in legs]
+    all_x = np.concatenate([a.x + f * (b.x - a.x) for f, (a, b) in zip(fracs, legs)])
+    all_y = np.concatenate([a.y + f * (b.y - a.y) for f, (a, b) in zip(fracs, legs)])
+    try:
+        all_ground = ground_at_xy(frame, terrain, all_x, all_y, what=where)  # one DEM query for the flight
+    except TerrainCoverageError:
+        for frac, (a, b) in zip(fracs, legs):  # name the first uncovered leg
+            ground_at_xy(frame, terrain, a.x + frac * (b.x - a.x), a.y + frac * (b.y - a.y),
+                         what=f"{where}, leg {a.label} → {b.label}")
+        raise
+    bounds = np.cumsum([0] + [len(f) for f in fracs])
+    for index, (a, b) in enumerate(legs):
         leg = f"{where}, leg {a.label} → {b.label}"
-        frac = leg_samples(a.x, a.y, b.x, b.y, step)
-        xs, ys = a.x + frac * (b.x - a.x), a.y + frac * (b.y - a.y)
-        ground = ground_at_xy(frame, terrain, xs, ys, what=leg)
+        frac = fracs[index]
+        xs, ys = all_x[bounds[index]:bounds[index + 1]], all_y[bounds[index]:bounds[index + 1]]
+        ground = all_ground[bounds[index]:bounds[index + 1]]
         if a.alt_amsl_m is None or b.alt_amsl_m is None:
             agl_a = a.agl_m if a.agl_m is not None else a.alt_amsl_m - ground[0]
             agl_b = b.agl_m if b.agl_m is not None else b.alt_amsl_m - ground[-1]
@@ -155,7 +171,8 @@ def _check_flight(mission: Mission, terrain, config: FlightPlanConfig, zones, wh
             alt = a.alt_amsl_m + frac * (b.alt_amsl_m - a.alt_amsl_m)
             agl = alt - ground
         k_low, k_high = int(np.argmin(agl)), int(np.argmax(agl))
-        lon, lat = frame.to_lonlat(xs, ys)
+        if agl[k_low] < safety.min_clearance_m - 1e-6 or agl[k_high] > safety.ceiling_agl_m + 1e-6:
+            lon, lat = frame.to_lonlat(xs, ys)  # only for the message
         if agl[k_low] < safety.min_clearance_m - 1e-6:
             raise UnsafePlan(f"{leg}: clearance {agl[k_low]:.1f} m above terrain at lon {lon[k_low]:.6f}, "
                              f"lat {lat[k_low]:.6f} is below the {safety.min_clearance_m:.0f} m minimum "
@@ -166,6 +183,7 @@ def _check_flight(mission: Mission, terrain, config: FlightPlanConfig, zones, wh
         line = LineString([(a.x, a.y), (b.x, b.y)]) if (a.x, a.y) != (b.x, b.y) else shapely.Point(a.x, a.y)
         for name, geom in zones_xy:
             if geom.intersects(line):
+                lon, lat = frame.to_lonlat(xs[[0, -1]], ys[[0, -1]])
                 raise UnsafePlan(f"{leg}: crosses no-fly zone {name} (leg from lon/lat "
                                  f"{lon[0]:.6f},{lat[0]:.6f} to {lon[-1]:.6f},{lat[-1]:.6f})")
         from_home = math.hypot(b.x, b.y)

@@ -5,8 +5,9 @@ maximum, not yet below its minimum). A coarse pass then steps half a *tile* (``T
 and keeps only the segments where the ray comes within reach of the tile maxima (dilated so a half-tile step can
 never skip a tile, and by one cell for the bilinear halo). Only those candidate segments are marched finely at half
 a DEM cell, nearest first, so the first crossing from above the ground to below it still wins (occlusion). The
-crossing is refined by bisection to ``RANGE_TOLERANCE_M`` and a final false-position step (millimetres). All positions are in the DEM's grid CRS through a
-quadratic ground-track model, exact at three points of each ray's geodesic (see :mod:`ingest.terrain`).
+crossing is refined by bisection to ``RANGE_TOLERANCE_M`` and a final false-position step (millimetres). All
+positions are in the DEM's grid CRS through a quadratic ground-track model, exact at three points of each ray's
+geodesic (see :mod:`ingest.terrain`).
 """
 
 from __future__ import annotations

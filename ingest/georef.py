@@ -22,7 +22,7 @@ import pyproj
 import xarray as xr
 
 from ingest.camera import Camera
-from ingest._framegeo import georeference_grid
+from ingest._framegeo import INTERP_TOLERANCE_FOOTPRINTS, georeference_grid
 from ingest.errors import MissingMetadata, TerrainError
 from ingest.pose import Pose
 from ingest.terrain import DEFAULT_REFRACTION_K, EARTH_RADIUS_M, RayHits, Terrain, intersect_rays
@@ -102,7 +102,8 @@ def ground_to_pixel(camera: Camera, pose: Pose, lon, lat, elevation_m, *,
 # --------------------------------------------------------------------------- whole frames
 def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_elevation_m: float | None = None,
                  grid_step_px: int = 16, partial_ok: bool = False, max_range_m: float = DEFAULT_MAX_RANGE_M,
-                 refraction_k: float = DEFAULT_REFRACTION_K) -> xr.Dataset:
+                 refraction_k: float = DEFAULT_REFRACTION_K,
+                 tolerance_footprints: float = INTERP_TOLERANCE_FOOTPRINTS) -> xr.Dataset:
     """Georeference every pixel of a frame; returns a new frame (the input is not modified).
 
     Adds 2-D coordinates ``lat``, ``lon`` (WGS 84 degrees) and ``elevation`` (m AMSL) and the data variable
@@ -111,6 +112,10 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
     "flat"), ``grid_step_px``, ``max_interp_error_m`` (the largest a-priori interpolation error bound over the
     interpolated blocks, metres), ``exact_fraction`` (pixels not interpolated: ``refined_fraction`` by Newton steps
     plus ``marched_fraction`` by full rays), ``uncovered_fraction``, ``terrain`` and ``refraction_k``.
+
+    ``tolerance_footprints``: how far (in pixel footprints) an interpolated pixel may land from its exact ray; blocks
+    that cannot promise it are Newton-refined or cast exactly. 0.1 (default) keeps interpolation negligible next
+    to the half-footprint accuracy budget; 0.25–0.5 trades accuracy for speed on rough DEMs.
 
     Ground: ``terrain`` (a DEM or :meth:`Terrain.flat`) or, without one, flat ground at ``ground_elevation_m``.
     A DEM that does not cover the frame raises :class:`TerrainError` (naming the DEM, the frame and the extent it
@@ -134,8 +139,11 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
     if grid_step_px < 1:
         raise TerrainError(f"{where}: grid_step_px={grid_step_px} must be a positive number of pixels")
 
+    if not 0.0 < tolerance_footprints <= 1.0:
+        raise TerrainError(f"{where}: tolerance_footprints={tolerance_footprints} must be in (0, 1] pixel footprints")
     full, info = georeference_grid(camera, pose, terrain, grid_step_px=grid_step_px, partial_ok=partial_ok,
-                                   max_range_m=max_range_m, refraction_k=refraction_k, where=where)
+                                   max_range_m=max_range_m, refraction_k=refraction_k, where=where,
+                                   tolerance_footprints=tolerance_footprints)
     out = frame.copy()
     out = out.assign_coords(
         lat=(("y", "x"), full["lat"], {"units": "degrees_north", "standard_name": "latitude"}),

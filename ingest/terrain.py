@@ -23,8 +23,9 @@ ground track is the geodesic from the camera at the ray's true azimuth (exact on
 :class:`pyproj.Geod`); in the DEM's grid it is modelled by the quadratic through three exact points, which absorbs
 meridian convergence (grid north is 1.2° off true north at Bukhansan in UTM 52N), scale factor and arc-to-chord
 curvature (< 0.2 m at 15 km). The ray is marched at ≤ half a DEM cell between the heights where it can meet the
-terrain (below the DEM maximum, above the DEM minimum), the first crossing from above the ground to below it wins
-(occlusion), and bisection refines it to < 0.05 m of range.
+terrain (below the DEM maximum, above the DEM minimum), skipping 8×8-cell tiles it clears (:mod:`ingest._raymarch`);
+the first crossing from above the ground to below it wins (occlusion), and bisection to < 0.05 m of range plus one
+false-position step refines it to millimetres.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ DEFAULT_REFRACTION_K = 0.13
 #: Plausible DEM elevations in metres AMSL (Dead Sea shore −430 m, Everest 8 849 m). Outside: an undeclared
 #: nodata value (−32768, −9999) or feet/centimetres instead of metres.
 ELEVATION_RANGE_M = (-500.0, 9000.0)
-#: Bisection stops when the bracket on slant range is below this many metres (brief: refine to < 0.05 m).
+#: Bisection stops when the bracket on slant range is below this many metres (brief: refine to < 0.05 m); a final
+#: false-position step inside the bracket then lands within millimetres.
 RANGE_TOLERANCE_M = 0.05
 #: A projected CRS is kept as-is when its point scale factor at the DEM centre is within this of 1 (UTM: 0.9996..1.001,
 #: Korean TM EPSG:5186: 1.0000..1.0005); farther (Web Mercator: 1.3 at 40°) the DEM is reprojected to UTM.

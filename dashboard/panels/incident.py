@@ -27,14 +27,17 @@ def incident_picker(ctx: Context) -> Incident | None:
         st.caption(t("no_incidents", ctx.lang))
         return None
     by_id = {i.incident_id: i for i in incidents}
-    ids = list(by_id)
-    current = st.session_state.get("selected_incident")
-    index = ids.index(current) if current in by_id else None
-    chosen = st.selectbox(t("select_incident", ctx.lang), ids, index=index, placeholder=t("none_selected", ctx.lang),
+    # A click on the map leaves its choice in ``map_selection``; it becomes the widget's value here, before the
+    # widget is drawn (the one moment Streamlit lets code set a widget). A choice outside the time window is dropped.
+    clicked = st.session_state.pop("map_selection", None)
+    if clicked in by_id:
+        st.session_state.selected_incident = clicked
+    if st.session_state.get("selected_incident") not in by_id:
+        st.session_state.selected_incident = None
+    chosen = st.selectbox(t("select_incident", ctx.lang), list(by_id), key="selected_incident",
+                          placeholder=t("none_selected", ctx.lang),
                           format_func=lambda i: f"{i} · {t('state_' + by_id[i].state, ctx.lang)} · "
                                                 f"{by_id[i].max_frp_kw:,.0f} kW")
-    if chosen != current:
-        st.session_state.selected_incident = chosen
     return by_id.get(chosen) if chosen else None
 
 

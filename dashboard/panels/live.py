@@ -120,7 +120,7 @@ def _handle_click(result: dict | None, incidents: list[Incident]) -> None:
     match = _INCIDENT_ID.search(str(tooltip))
     if match and match.group(0) in {i.incident_id for i in incidents} \
             and match.group(0) != st.session_state.get("selected_incident"):
-        st.session_state.selected_incident = match.group(0)
+        st.session_state.map_selection = match.group(0)   # the picker takes it over on the full rerun
         st.rerun(scope="app")
 
 

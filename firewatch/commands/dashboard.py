@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -9,15 +10,15 @@ import typer
 
 from dashboard.config import load_dashboard_config
 from dashboard.launcher import dashboard_env, streamlit_command
-from firewatch.store import default_url
+from firewatch.config import DEFAULT_CONFIG_NAME, load_config
 
 
 def dashboard(
-    db: str = typer.Option(None, "--db", help="Store URL (default: $FIREWATCH_DB_URL or sqlite:///firewatch.db). "
-                                                "저장소 주소."),
+    db: str = typer.Option(None, "--db", help="Store URL (default: $FIREWATCH_DB_URL, else \\[store] url of the "
+                                                "config, else sqlite:///firewatch.db). 저장소 주소."),
     port: int = typer.Option(8501, "--port", min=1, max=65535, help="TCP port on 127.0.0.1. 포트 번호."),
     config: Path = typer.Option(None, "--config", exists=True, dir_okay=False,
-                                help="firewatch.toml; its [dashboard] table sets refresh period, DEM hillshade, "
+                                help="firewatch.toml; its \\[dashboard] table sets refresh period, DEM hillshade, "
                                      "no-fly zones, VWorld key, read-only role. 설정 파일."),
     headless: bool = typer.Option(False, "--headless", help="Do not open a browser window. 브라우저를 열지 않음."),
     read_only: bool = typer.Option(None, "--read-only/--operator",
@@ -35,8 +36,12 @@ def dashboard(
 
       firewatch dashboard --port 8600 --headless --read-only     # wall display, no acknowledging
     """
+    if config is None and os.environ.get("FIREWATCH_CONFIG"):
+        config = Path(os.environ["FIREWATCH_CONFIG"])
+    if config is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        config = Path(DEFAULT_CONFIG_NAME)           # the server runs from the project folder: pass it absolute
     load_dashboard_config(config)  # fail here, with the file named, rather than inside the browser
-    url = db or default_url()
+    url = db or load_config(config).store.url
     command = streamlit_command(port=port, headless=headless)
     typer.echo(f"Firewatch dashboard: http://127.0.0.1:{port}  (store {url}; Ctrl-C to stop / 종료)")
     try:

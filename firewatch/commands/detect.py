@@ -125,8 +125,16 @@ def _georeference(frame, path: Path, terrain, ground_elevation: float | None):
     from ingest.georef import georeference
 
     if terrain is not None:
-        return georeference(frame, terrain)
-    return georeference(frame, ground_elevation_m=ground_elevation)
+        # Pixels the DEM does not cover stay unlocated (NaN) rather than failing the frame, as in the pipeline.
+        frame = georeference(frame, terrain, partial_ok=True)
+    else:
+        frame = georeference(frame, ground_elevation_m=ground_elevation)
+    georef = frame.attrs.get("georef")
+    uncovered = float(georef.get("uncovered_fraction") or 0.0) if isinstance(georef, dict) else 0.0
+    if uncovered > 0:
+        typer.secho(f"warning: {path}: {uncovered:.0%} of the ground seen lies outside the DEM; hotspots there have "
+                    "no lon/lat (DEM 범위 밖의 열점은 위치가 없습니다)", err=True, fg=typer.colors.YELLOW)
+    return frame
 
 
 def _mask_path(mask: Path, frame_path: Path, frame_count: int) -> Path:

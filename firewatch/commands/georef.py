@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ingest.errors import MissingMetadata
+from ingest.errors import MissingMetadata, TerrainError
 
 HELP = """Georeference one pixel of a thermal frame on a DEM or on flat ground; optionally write an orthophoto.
 
@@ -47,8 +47,10 @@ def georef_command(
     resolution_m: float | None = typer.Option(
         None, "--resolution-m", help="Orthophoto cell size in metres (default: median pixel footprint). 해상도 (m)."),
 ) -> None:
-    from ingest.georef import georeference, pixel_to_ground
+    from ingest.georef import camera_pose_of, georeference, pixel_to_ground
+    from ingest.georef_config import GeorefConfig
     from ingest.ortho import orthorectify
+    from ingest.readers import read_frame, read_pose_camera
     from ingest.terrain import Terrain
 
     if (dem is None) == (ground_elevation is None):
@@ -57,19 +59,14 @@ def georef_command(
     terrain = Terrain.from_geotiff(dem) if dem is not None else Terrain.flat(ground_elevation)
     frame_data = None
     if out is not None:
-        from ingest.readers import read_frame
-        from ingest.georef import camera_pose_of
-
         frame_data = read_frame(frame)
         camera, pose = camera_pose_of(frame_data)
     else:
-        from ingest.readers import read_pose_camera
-
         pose, camera, _ = read_pose_camera(frame)
         if pose is None or camera is None:
             missing = "pose" if pose is None else "camera intrinsics"
             raise MissingMetadata(f"{frame}: no {missing} in the file's metadata; supply a sidecar JSON "
-                                  f"{frame.with_suffix('.json').name} (see `firewatch ingest --help`)")
+                                  f"{frame.with_suffix('.json').name} with a \"pose\" and a \"camera\" object")
     if pixel is None or pixel[0] is None:
         row, col = (camera.height_px - 1) / 2.0, (camera.width_px - 1) / 2.0
     else:
@@ -77,17 +74,22 @@ def georef_command(
         if not (0 <= row < camera.height_px and 0 <= col < camera.width_px):
             raise typer.BadParameter(f"pixel ({int(row)}, {int(col)}) is outside the {camera.width_px}×"
                                      f"{camera.height_px} image (픽셀이 영상 밖에 있습니다)")
-    hits = pixel_to_ground(camera, pose, row, col, terrain)
+    config = GeorefConfig()
+    hits = pixel_to_ground(camera, pose, row, col, terrain, max_range_m=config.max_range_m,
+                           refraction_k=config.refraction_k)
     if hits.uncovered:
-        raise typer.BadParameter(f"pixel ({row:g}, {col:g}): its ray leaves the DEM {terrain.source} before meeting the "
-                                 "ground; use a larger DEM or --ground-elevation (DEM 범위 밖)")
+        bounds = ", ".join(f"{v:.5f}" for v in terrain.bounds_lonlat())
+        raise TerrainError(f"DEM {terrain.source} does not cover frame {frame}: the ray of pixel ({row:g}, {col:g}) "
+                           f"leaves the DEM (west, south, east, north = {bounds}) before meeting the ground; use a "
+                           "larger DEM or --ground-elevation M (DEM 범위 밖)")
     if not hits.hit:
-        typer.secho(f"pixel ({row:g}, {col:g}) sees the sky: its ray meets no ground within 30 km "
+        typer.secho(f"pixel ({row:g}, {col:g}) sees the sky: its ray meets no ground within "
+                    f"{config.max_range_m / 1000:g} km "
                     f"(픽셀 ({row:g}, {col:g})은(는) 하늘을 봅니다)", err=True, fg=typer.colors.YELLOW)
         raise typer.Exit(1)
     result = {"row": row, "col": col, "lat": round(float(hits.lat_deg), 8), "lon": round(float(hits.lon_deg), 8),
               "elevation_m": round(float(hits.elevation_m), 3), "range_m": round(float(hits.range_m), 3)}
     if out is not None:
-        georeferenced = georeference(frame_data, terrain, partial_ok=True)
+        georeferenced = georeference(frame_data, terrain, **config.georeference_kwargs())
         result["ortho"] = str(orthorectify(georeferenced, out, resolution_m=resolution_m))
     typer.echo(json.dumps(result))

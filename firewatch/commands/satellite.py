@@ -19,7 +19,7 @@ _HELP = (
     "location uncertainty sqrt((scan² + track²)/12) (VIIRS nadir: 153 m). A satellite pass (satellite + acquisition "
     "date/time, UTC) is one look; passes are fused in time order, and a second pass or a second source (drone, "
     "tower camera) confirms an incident. FIRMS type 1 (volcano), 2 (static land source: steelworks, refineries) "
-    "and 3 (offshore) detections, and detections inside accepted [masks] files, are stored masked and fused only "
+    "and 3 (offshore) detections, and detections inside accepted \\[masks] files, are stored masked and fused only "
     "with each other: they never create or confirm a vegetation-fire incident.\n\n"
     "형식은 파일 이름이 아니라 내용(CSV 머리글, JSON 키)으로 판별합니다. 잘못된 행은 줄 번호와 이유를 알리고 "
     "건너뜁니다(종료 코드 3). 같은 파일을 다시 넣어도 이미 저장된 패스는 건너뜁니다.\n\n"
@@ -56,7 +56,10 @@ def register(app: typer.Typer) -> None:
                         tqdm.write(f"incident {transition.incident_id} {transition.kind} ({outcome.pass_id}): "
                                    f"{transition.reason}")
 
-            report = ingest_firms(files, settings, store, on_pass=on_pass)
+            def on_start(total: int) -> None:
+                bar.reset(total=total)
+
+            report = ingest_firms(files, settings, store, on_start=on_start, on_pass=on_pass)
         for path, line, reason in report.skipped_rows:
             typer.echo(f"{path}:{line}: skipped: {reason}", err=True)
         accepted = [p for p in report.passes if p.status == "accepted"]

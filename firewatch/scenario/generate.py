@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from pyproj import Transformer
-from shapely import ops
+import shapely
 from tqdm import tqdm
 
 from firewatch.model import format_time, stable_id
@@ -103,11 +103,11 @@ def _write_truth(scenario: Scenario) -> None:
     for time in sorted({record.time for record in scenario.frames}):
         for fire in scenario.fires:
             for kind, polygon, temperature in fire.polygons_at(time):
-                fire_features.append(feature(ops.transform(to_lonlat.transform, polygon), {
+                fire_features.append(feature(shapely.transform(polygon, to_lonlat.transform, interleaved=False), {
                     "fire_id": fire.fire_id, "time": format_time(time), "kind": kind,
                     "temperature_k": round(temperature, 3), "area_m2": round(polygon.area, 3),
                     "ignition_time": format_time(fire.ignition_time)}))
-    target_features = [feature(ops.transform(to_lonlat.transform, target.polygon()), {
+    target_features = [feature(shapely.transform(target.polygon(), to_lonlat.transform, interleaved=False), {
         "target_id": target.target_id, "kind": target.kind, "temperature_k": target.temperature_k,
         "area_m2": round(target.polygon().area, 3)}) for target in scenario.false_targets]
     camera_features = [feature({"type": "Point", "coordinates": [t.lon_deg, t.lat_deg, t.alt_amsl_m]}, {

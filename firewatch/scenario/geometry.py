@@ -76,8 +76,11 @@ class ViewGeometry:
         ee, nn = (rr * np.sin(aa)).ravel(), (rr * np.cos(aa)).ravel()
         x, y = self._exact_scene_xy(ee, nn)
         basis = self._basis(ee, nn)
-        self._coef_x, *_ = np.linalg.lstsq(basis, np.asarray(x) - cx, rcond=None)
-        self._coef_y, *_ = np.linalg.lstsq(basis, np.asarray(y) - cy, rcond=None)
+        # Least squares by the normal equations: the basis is scaled to [-1, 1] so they are well conditioned, and a
+        # 10 × 10 solve avoids LAPACK's threaded least-squares driver, which stalls on a shared, loaded machine.
+        normal = basis.T @ basis
+        self._coef_x = np.linalg.solve(normal, basis.T @ (np.asarray(x) - cx))
+        self._coef_y = np.linalg.solve(normal, basis.T @ (np.asarray(y) - cy))
         fx, fy = basis @ self._coef_x + cx, basis @ self._coef_y + cy
         self.mapping_residual_m = float(np.max(np.hypot(fx - x, fy - y)))
 

@@ -26,18 +26,21 @@ GEOD = Geod(ellps="WGS84")
 #: Fires: (offset east, north m, ignition as a fraction of the scenario duration). Ignition fractions put every fire
 #: before at least two later looks (drone passes at 12/45/78 % and tower sweeps at 12.5/37.5/62.5/87.5 % of 2 h).
 FIRE_SITES = ((-250.0, 150.0, 0.04), (450.0, 350.0, 0.29), (150.0, 650.0, 0.50))
-#: False targets: (id, kind, offset east, north m, width m, length m, azimuth deg, temperature K). Each is ≥ 30 m
-#: across so a tower pixel (0.65 mrad, ~3.7 m at 5.7 km) resolves it with ≥ 3 × 3 pixels on these tower-facing
-#: slopes; temperatures 55–70 °C are what sunlit dark rock, metal roofs and PV modules reach on a spring afternoon.
+#: False targets: (id, kind, offset east, north m, width m (across), length m (along azimuth), azimuth deg,
+#: temperature K). Seen from the towers (5–6 km, 0.65 mrad pixels of ~3.7 m, ~2° depression) a surface is
+#: foreshortened by the sine of its grazing angle, so each target lies on a 17–31° tower-facing flank of a knoll
+#: (terrain.KNOLLS) and is long enough down-slope for ≥ 3 × 3 fully covered tower pixels; the drone (~0.15 m pixels)
+#: resolves them easily. 55–70 °C is what sunlit dark granite, the metal roofs of cattle sheds and warehouses, and
+#: PV modules reach on a spring afternoon.
 FALSE_TARGETS = (
-    ("rock-1", "rock", -650.0, 550.0, 40.0, 45.0, 30.0, 333.0),
-    ("rock-2", "rock", 375.0, 295.0, 32.0, 36.0, 120.0, 331.0),
-    ("roof-1", "roof", 730.0, -40.0, 30.0, 34.0, 15.0, 338.0),
-    ("roof-2", "roof", 785.0, -70.0, 30.0, 32.0, 15.0, 336.0),
-    ("solar-1", "solar", -100.0, -350.0, 90.0, 70.0, 90.0, 341.0),
+    ("rock-1", "rock", -650.0, 550.0, 45.0, 60.0, 0.0, 333.0),
+    ("rock-2", "rock", 350.0, 350.0, 40.0, 60.0, 0.0, 331.0),
+    ("roof-1", "roof", 730.0, -45.0, 40.0, 60.0, 0.0, 338.0),
+    ("roof-2", "roof", 800.0, -75.0, 40.0, 60.0, 0.0, 336.0),
+    ("solar-1", "solar", -100.0, -350.0, 130.0, 110.0, 0.0, 341.0),
 )
 #: Drone route (points of interest in flight order): fire-1, rock-1, village, solar field, fire-2 (+ rock-2).
-DRONE_ROUTE = ((-250.0, 150.0), (-650.0, 550.0), (757.0, -55.0), (-100.0, -350.0), (420.0, 330.0))
+DRONE_ROUTE = ((-250.0, 150.0), (-650.0, 550.0), (757.0, -55.0), (-100.0, -350.0), (400.0, 345.0))
 #: Towers on the two southern peaks: (id, offset east, north m). Mast height 20 m (a typical Korean forest-fire
 #: watch-camera mast on a ridge).
 TOWERS = (("tower-1", -4300.0, -3600.0), ("tower-2", 4600.0, -3200.0))

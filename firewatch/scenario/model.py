@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pyproj import Transformer
-from shapely import ops
+import shapely
 from shapely.geometry import Polygon
 
 from firewatch.model import format_time, parse_time
@@ -115,7 +115,7 @@ class Scenario:
     def true_ground_point(self, camera: Camera, pose: Pose, rows, cols):
         """``(lon_deg, lat_deg, elevation_m)`` arrays where pixel centres' rays meet the true terrain (NaN: sky).
 
-        Independent of ``ingest.georef``: exact geodesic mapping, analytic heights, Brent root finding, the
+        Independent of ``ingest.georef``: exact geodesic mapping, analytic heights, bisection root finding, the
         curvature/refraction model ``(1 − k)·d²/(2R)`` with ``k = 0.13``, ``R = 6371 km``.
         """
         return true_ground_point(self.terrain, camera, pose, rows, cols)
@@ -126,7 +126,7 @@ class Scenario:
         result = []
         for fire in self.fires:
             for kind, polygon, _ in fire.polygons_at(parse_time(time)):
-                result.append((fire.fire_id, ops.transform(to_lonlat.transform, polygon), kind))
+                result.append((fire.fire_id, shapely.transform(polygon, to_lonlat.transform, interleaved=False), kind))
         return result
 
     def frame(self, frame_id: str) -> FrameRecord:

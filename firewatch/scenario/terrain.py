@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 from pyproj import CRS, Transformer
-from rasterio.transform import from_origin
+from affine import Affine
 
 from firewatch.scenario.errors import ScenarioError
 
@@ -38,6 +38,15 @@ PEAKS = (
     (3500.0, 2500.0, 0.40, 900.0, 500.0, 45.0),     # eastern ridge
     (-300.0, -4600.0, 0.15, 700.0, 500.0, 90.0),    # low southern hill
     (5200.0, 900.0, 0.25, 600.0, 500.0, 0.0),       # eastern knoll
+)
+#: Knolls (absolute metres, unscaled): (dx_m, dy_m, amplitude_m, sigma_m). Granite tors and ramps whose
+#: south flanks (20–31° slopes facing both towers) carry the false targets, so a tower 5–6 km away sees them at a
+#: grazing angle steep enough to resolve them with ≥ 3 × 3 pixels (see layout.FALSE_TARGETS).
+KNOLLS = (
+    (-650.0, 605.0, 45.0, 45.0),    # tor above rock-1
+    (350.0, 405.0, 45.0, 45.0),     # tor above rock-2
+    (765.0, 25.0, 40.0, 80.0),      # village terrace ramp (roofs)
+    (-100.0, -230.0, 60.0, 120.0),  # solar-field slope
 )
 #: Smooth noise: number of plane waves, wavelength range (m) and total peak-to-peak amplitude (m). Wavelengths of
 #: 300–1500 m add the gullies and spurs of real slopes without slopes steeper than the massif's own.
@@ -120,7 +129,7 @@ class Terrain:
         """Write the grid as a float32 GeoTIFF with nodata (tiled, deflate) and return ``path``."""
         data = np.where(np.isfinite(self.heights), self.heights, nodata).astype(np.float32)
         profile = dict(driver="GTiff", width=data.shape[1], height=data.shape[0], count=1, dtype="float32",
-                       crs=self.crs, transform=from_origin(self.west, self.north, self.cell_m, self.cell_m),
+                       crs=self.crs, transform=Affine(self.cell_m, 0.0, self.west, 0.0, -self.cell_m, self.north),
                        nodata=nodata, tiled=True, blockxsize=256, blockysize=256, compress="deflate")
         with rasterio.open(path, "w", **profile) as dst:
             dst.write(data, 1)
@@ -160,6 +169,7 @@ class AnalyticHeight:
     scale_m: float
     peaks: tuple[tuple[float, ...], ...]
     waves: tuple[tuple[float, ...], ...]  # (kx, ky rad/m, phase rad, amplitude m); each adds a·(1 + cos)
+    knolls: tuple[tuple[float, ...], ...] = ()  # (dx m, dy m, amplitude m, sigma m), added unscaled
 
     def relief(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         dx = x - self.origin_x
@@ -173,7 +183,10 @@ class AnalyticHeight:
         return total
 
     def noise(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Seeded plane waves plus the knolls (metres, not scaled with the massif)."""
         total = np.zeros(np.broadcast(x, y).shape)
+        for px, py, amp, sigma in self.knolls:
+            total += amp * np.exp(-0.5 * ((x - self.origin_x - px) ** 2 + (y - self.origin_y - py) ** 2) / sigma**2)
         for kx, ky, phase, amp in self.waves:
             total += amp * (1.0 + np.cos(kx * (x - self.origin_x) + ky * (y - self.origin_y) + phase))
         return total
@@ -216,7 +229,7 @@ def analytic_terrain(seed: int, *, lat_deg: float, lon_deg: float, extent_m: flo
         waves.append((k * math.cos(direction), k * math.sin(direction), rng.uniform(0.0, 2.0 * math.pi), amplitude))
     west, north, n = _grid_frame((cx, cy), extent_m, cell_m)
     gx, gy = _grid_coords(west, north, cell_m, n, n)
-    shape = AnalyticHeight(cx, cy, VALLEY_FLOOR_M, 1.0, PEAKS, tuple(waves))
+    shape = AnalyticHeight(cx, cy, VALLEY_FLOOR_M, 1.0, PEAKS, tuple(waves), KNOLLS)
     relief = shape.relief(gx, gy)
     noise = shape.noise(gx, gy)
 
@@ -230,7 +243,7 @@ def analytic_terrain(seed: int, *, lat_deg: float, lon_deg: float, extent_m: flo
         if abs(excess) < 1e-9:
             break
         scale -= excess / float(relief.flat[top])
-    height = AnalyticHeight(cx, cy, VALLEY_FLOOR_M, scale, PEAKS, tuple(waves))
+    height = AnalyticHeight(cx, cy, VALLEY_FLOOR_M, scale, PEAKS, tuple(waves), KNOLLS)
     return Terrain(VALLEY_FLOOR_M + scale * relief + noise, west, north, cell_m, SCENE_CRS, analytic=height)
 
 

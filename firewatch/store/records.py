@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 FRAME_STATUSES = ("accepted", "quarantined")
 _FRAME_COLUMNS = ("frame_id", "content_sha256", "path", "source_id", "source_kind", "time", "width_px", "height_px",
                   "footprint", "camera", "pose")
-_HISTORY_COLUMNS = ("incident_id", "time", "state", "area_m2", "max_frp_kw", "hotspot_count", "look_count",
+_HISTORY_COLUMNS = ("incident_id", "time", "state", "lat", "lon", "area_m2", "max_frp_kw", "hotspot_count", "look_count",
                     "confidence", "event")
 
 
@@ -90,7 +90,7 @@ def history_row(row: dict) -> dict:
         raise StoreInputError(f"incident history row {row!r} lacks {missing}; fusion history rows need "
                               "incident_id, time and state")
     out = {key: row.get(key) for key in _HISTORY_COLUMNS}
-    for key in ("area_m2", "max_frp_kw", "confidence"):
+    for key in ("lat", "lon", "area_m2", "max_frp_kw", "confidence"):
         out[key] = _num(out[key])
     return out
 
@@ -195,8 +195,8 @@ class RecordMethods(EngineOwner):
         return Incident.from_dict(data) if data is not None else None
 
     def incident_history(self, incident_id: str) -> list[dict]:
-        """The incident's snapshots (time, state, area_m2, max_frp_kw, hotspot_count, look_count, confidence,
-        event), oldest first: its growth over time."""
+        """The incident's snapshots (time, state, lat, lon, area_m2, max_frp_kw, hotspot_count, look_count,
+        confidence, event), oldest first: its growth and movement over time."""
         query = (select(*[incident_history.c[key] for key in _HISTORY_COLUMNS])
                  .where(incident_history.c.incident_id == incident_id)
                  .order_by(incident_history.c.time, incident_history.c.id))

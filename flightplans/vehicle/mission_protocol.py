@@ -77,7 +77,7 @@ class MissionLink:
         count = len(items)
         request_type = "none"
         sent = set()
-        for attempt in range(_RETRIES):
+        for _ in range(_RETRIES):
             self.conn.mav.mission_count_send(self.target_system, self.target_component, count, 0)
             deadline = time.monotonic() + self.timeout_s
             while time.monotonic() < deadline:
@@ -171,5 +171,6 @@ def same_item(sent: MavItem, back: MavItem, *, float_coordinates: bool) -> bool:
     if not all(eq(a, b) for a, b in zip(sent.params, back.params)) or not eq(sent.z, back.z):
         return False
     if float_coordinates:
-        return all(abs(a - b) <= float(np.spacing(np.float32(a))) + 1e-7 for a, b in ((sent.x, back.x), (sent.y, back.y)))
+        return all(abs(a - b) <= float(np.spacing(np.float32(a))) + 1e-7
+                   for a, b in ((sent.x, back.x), (sent.y, back.y)))
     return (round(sent.x * 1e7) == round(back.x * 1e7)) and (round(sent.y * 1e7) == round(back.y * 1e7))

@@ -27,8 +27,9 @@ Each detection becomes one hotspot:
 * ``location_uncertainty_m`` = ``sqrt((scan² + track²) / 12)``: the fire can be anywhere in the pixel, and a point
   uniform in a ``s × t`` rectangle lies ``sqrt((s² + t²)/12)`` (RMS) from its centre (375 m pixel → 153 m);
 * ``location_method = "satellite"``; ``row = col = 0`` and ``pixel_count = 1`` (one pixel of a swath FIRMS does not
-  index); ``extra``: ``type`` (0–3 or None), ``type_name``, ``daynight``, ``version``, ``instrument``, ``satellite``
-  (platform name), ``scan_km``, ``track_km``, ``frp_mw``, ``confidence_raw``, ``thermal_band_k``, ``line``, ``acquired``.
+  index); ``extra``: ``type`` (0–3 or None), ``type_name``, ``daynight``, ``version``, ``instrument``,
+  ``satellite`` (platform name), ``scan_km``, ``track_km``, ``frp_mw``, ``confidence_raw``, ``thermal_band_k``,
+  ``line``, ``acquired``.
 
 FIRMS types 1 (volcano), 2 (static land source) and 3 (offshore) are **not vegetation fires**: their hotspots are
 ``masked`` with ``mask_name`` ``"FIRMS type N (name)"``, so fusion never lets them create or confirm a vegetation-fire
@@ -53,7 +54,7 @@ from ingest.errors import UnreadableDetections
 from ingest.readers.firms_rows import (FIRE_BAND_COLUMNS, FIRE_TYPES, REQUIRED_COLUMNS, THERMAL_BAND_COLUMNS,
                                        FirmsRecord, RecordError, parse_record)
 
-__all__ = ["FirmsResult", "read_firms", "sniff_firms", "pass_id"]
+__all__ = ["NON_VEGETATION_TYPES", "FirmsResult", "footprints", "pass_id", "read_firms", "sniff_firms"]
 
 _GEOD = Geod(ellps="WGS84")
 #: FIRMS types kept apart from vegetation fires (masked): volcano, static land source, offshore.

@@ -122,12 +122,13 @@ def test_map_renders_offline_with_layers_coordinates_and_live_refresh(server):
             page.screenshot(path=str(server["tmp"] / "dashboard.png"), full_page=True)
 
             # clicking an incident on the map selects it in the detail panel
-            picker = page.locator("[data-testid=stSelectbox]").first
-            assert "inc-" not in picker.inner_text()
-            frame.locator("path.fw-no-perimeter").first.dispatch_event("click")
+            picker = page.locator("[data-testid=stSelectbox] input").first
+            assert "inc-" not in picker.input_value()
+            frame.locator("path.fw-no-perimeter").first.dispatch_event("click")  # seeded incident #1 has no perimeter
             page.wait_for_function(
-                "() => [...document.querySelectorAll('[data-testid=stSelectbox]')]"
-                ".some(e => e.innerText.includes('" + written["incidents"][1] + "'))", timeout=30_000)
+                "id => document.querySelector('[data-testid=stSelectbox] input').value.startsWith(id)",
+                arg=written["incidents"][1], timeout=30_000)
+            page.locator("[data-testid=stMetric]").nth(4).wait_for(timeout=30_000)   # the detail panel opened
 
             # live: zoom in, add an incident to the store, wait for a tick; the map keeps its zoom
             map_zoom = "() => window.map.getZoom()"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import rasterio
 
-from firewatch.evaluation import evaluate
+from firewatch.evaluation import evaluate_store
 from firewatch.store import Store
 
 
@@ -70,10 +70,10 @@ def test_small_scenario_fire_confirmed_and_located(small_scenario, tmp_path):
                      "--no-progress")
     assert result.returncode == 0, result.stderr
     store = Store(db)
-    evaluation = evaluate(small_scenario, store.list_incidents(), store.hotspots())
+    evaluation = evaluate_store(small_scenario, store)
     print(evaluation.table())
     assert evaluation.all_fires_confirmed_within_two_looks
-    assert (evaluation.max_hotspot_error_m("drone") or 0.0) <= 10.0
-    assert (evaluation.max_hotspot_error_m("fixed") or 0.0) <= 50.0
+    assert (evaluation.max_error_m("drone", first=2) or 0.0) <= 10.0
+    assert (evaluation.max_error_m("fixed", first=2) or 0.0) <= 50.0
     assert evaluation.spurious_incidents == []
     assert {target: ids for target, ids in evaluation.false_target_incidents.items() if ids} == {}

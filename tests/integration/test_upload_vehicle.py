@@ -12,7 +12,7 @@ from pymavlink import mavutil
 
 from flightplans.errors import UploadError
 from flightplans.mission import Home, MavItem
-from flightplans.vehicle.upload import upload_items, upload_mission_file
+from flightplans.vehicle.upload import upload_items
 
 mavlink = mavutil.mavlink
 HOME = Home(37.597, 127.295, 192.69)
@@ -229,7 +229,32 @@ def test_upload_command_line(vehicle_factory, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "MISSION_ACK accepted" in done.stdout and "6 items" in done.stdout
     assert len(stored_as_items(vehicle)) == 6
-    silent = subprocess.run([sys.executable, "-m", "firewatch", "upload", str(path), "--connect",
-                             f"udp:127.0.0.1:{free_udp_port()}", "--heartbeat-timeout", "1"],
-                            capture_output=True, text=True, timeout=60)
-    assert silent.returncode == 2 and "no vehicle" in silent.stderr
+    from typer.testing import CliRunner
+
+    from firewatch.cli import app
+
+    silent = CliRunner().invoke(app, ["upload", str(path), "--connect", f"udp:127.0.0.1:{free_udp_port()}",
+                                      "--heartbeat-timeout", "1"])
+    assert isinstance(silent.exception, UploadError) and "no vehicle" in str(silent.exception)
+
+
+def test_planned_orbit_file_uploads_exactly(vehicle_factory, tmp_path):
+    """Plan → .plan file → upload → the vehicle holds exactly the planned items (integer 1e-7° positions)."""
+    from flightplans.exporters import export_mission
+    from flightplans.mission import mav_items
+    from flightplans.orbit import plan_orbit
+    from flightplans.vehicle.upload import upload_mission_file
+    from ingest.terrain import Terrain
+
+    terrain = Terrain.flat(HOME.alt_amsl_m)
+    mission = plan_orbit(HOME.lon + 0.004, HOME.lat + 0.003, home_lon=HOME.lon, home_lat=HOME.lat, terrain=terrain)
+    (path,), _ = export_mission(mission, tmp_path / "orbit.plan", terrain=terrain)
+    vehicle, url = vehicle_factory(request="MISSION_REQUEST_INT")
+    result = upload_mission_file(path, url, method="pymavlink", timeout_s=2, heartbeat_timeout_s=5)
+    assert result.verified and result.home_offset_m == pytest.approx(0.0, abs=0.05)
+    stored = vehicle.stored[1:]
+    planned = mav_items(mission)
+    assert len(stored) == len(planned)
+    for (command, frame, _params, x, y, z, _auto), item in zip(stored, planned):
+        assert (command, frame, x, y) == (item.command, item.frame, round(item.x * 1e7), round(item.y * 1e7))
+        assert z == pytest.approx(item.z, abs=1e-4)

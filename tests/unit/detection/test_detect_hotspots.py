@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -11,7 +12,7 @@ from shapely.geometry import shape
 
 from detection import DetectionResult, DetectorConfig, detect
 from detection.masks import StaticMasks
-from firewatch.model import Hotspot, stable_id
+from firewatch.model import Hotspot, stable_id, to_json
 from scenes import frame_of
 
 SIGMA = 5.670374419e-8  # W m⁻² K⁻⁴ (CODATA 2018)
@@ -88,6 +89,10 @@ def test_ground_fields_frp_footprint_area():
     got = shape(h.footprint)
     assert h.footprint["type"] == "Polygon" and got.exterior.is_ccw
     assert got.symmetric_difference(expected).area < 1e-6 * expected.area
+    # The store keeps hotspots as JSON: everything must survive the round trip.
+    again = Hotspot.from_dict(json.loads(to_json(h.to_dict())))
+    assert again.footprint["coordinates"] == json.loads(json.dumps(h.footprint))["coordinates"]
+    assert again.frp_kw == h.frp_kw and again.bbox_px == h.bbox_px and again.extra == h.extra
 
 
 def test_georef_attrs_uncertainty_and_json_string():

@@ -296,6 +296,18 @@ def test_a_hotspot_without_footprint_stands_as_its_uncertainty_circle():
     assert result.incidents[0].area_m2 == pytest.approx(16 * 100 * 0.19509032, rel=2e-3)
 
 
+def test_location_follows_the_latest_look_weighted_by_area():
+    # look 1 at the origin; look 2: 20 m² at 10 m east and 60 m² at 30 m east (same sigma) -> (200 + 1800) / 80 = 25 m
+    (_, second), _ = run([hotspot("a", "f1")], [hotspot("b", "f2", 10, east_m=10.0, area_m2=20.0),
+                                                hotspot("c", "f2", 10, east_m=30.0, area_m2=60.0)])
+    (incident,) = second.incidents
+    _, _, dist = GEOD.inv(LON0, LAT0, incident.lon, incident.lat)
+    assert dist == pytest.approx(25.0, abs=0.05)
+    # an older look arriving late does not move it back
+    late = fuse_hotspots([hotspot("d", "f0", -5, east_m=-20.0)], [incident], config=CFG)
+    assert (late.incidents[0].lon, late.incidents[0].lat) == (incident.lon, incident.lat)
+
+
 def test_centroid_is_inverse_variance_weighted():
     # sigma 5 m at the origin, sigma 10 m 40 m east: weights 1/25 and 1/100 -> 40 · (1/100) / (1/25 + 1/100) = 8 m east
     (result,), _ = run([hotspot("a", "f1"), hotspot("b", "f1", east_m=40.0, location_uncertainty_m=10.0)])

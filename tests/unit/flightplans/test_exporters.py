@@ -4,7 +4,6 @@ MAVSDK import of the same files is in tests/integration/test_plan_mavsdk.py."""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 

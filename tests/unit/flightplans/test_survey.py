@@ -113,3 +113,19 @@ def test_survey_over_a_no_fly_zone_is_refused(flat_terrain):
     zone = NoFlyZone("P-9", frame.geom_to_lonlat(Point(300, 0).buffer(100)))
     with pytest.raises(NoSafePlan, match="overlaps no-fly zone P-9"):
         plan_survey(perimeter(frame), home_lon=HOME_LON, home_lat=HOME_LAT, terrain=flat_terrain, zones=[zone])
+
+
+def test_long_survey_is_split_into_sorties(flat_terrain):
+    config = FlightPlanConfig()
+    config.aircraft.battery_minutes = 14.0
+    frame = LocalFrame(FIRE_LON, FIRE_LAT)
+    mission = plan_survey(perimeter(frame), home_lon=HOME_LON, home_lat=HOME_LAT, terrain=flat_terrain,
+                          config=config)
+    flights = mission.flights()
+    assert len(flights) > 1
+    flown = [number for flight in flights for number in flight.metadata["lines"]]
+    assert flown == list(range(1, mission.metadata["lines"] + 1))  # every line once, in order
+    assert mission.metadata["summary"]["sorties"] == len(flights)
+    for flight in flights:
+        triggers = [i for i in flight.items if isinstance(i, CameraTriggerDistance)]
+        assert len(triggers) == 2 * len(flight.metadata["lines"])

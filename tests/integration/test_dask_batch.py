@@ -1,0 +1,87 @@
+"""Batch ingest on a real dask.distributed LocalCluster (2 worker processes) equals the single-process run."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from firewatch.batch import BatchError, analyse_distributed, dask_client
+from firewatch.commands.common import config_with_overrides
+from firewatch.model import to_json
+from firewatch.pipeline import Pipeline, expand_inputs
+from firewatch.store import Store
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "firewatch", *args], capture_output=True, text=True, timeout=300)
+
+
+def snapshot(db: str) -> dict:
+    """Everything the run decided, from the store: hotspots and incidents (every field), frames (status, reason)."""
+    store = Store(db)
+    hotspots = sorted(to_json(dataclasses.asdict(h)) for h in store.hotspots())
+    incidents = sorted(to_json(dataclasses.asdict(i)) for i in store.list_incidents())
+    frames = sorted((f["frame_id"], f["status"], f["reason"], f["hotspot_count"]) for f in store.frames())
+    store.close()
+    return {"hotspots": hotspots, "incidents": incidents, "frames": frames}
+
+
+@pytest.fixture()
+def inbox(small_scenario, tmp_path) -> Path:
+    """The small scenario's frames plus one corrupt frame (must be quarantined, not stop the batch)."""
+    folder = tmp_path / "inbox"
+    shutil.copytree(small_scenario.frames_dir, folder)
+    good = sorted(folder.rglob("*.tif"))[0]
+    (folder / "truncated.tif").write_bytes(good.read_bytes()[:5000])
+    return folder
+
+
+def pipeline_for(db: str, dem: Path) -> Pipeline:
+    """The pipeline `firewatch ingest --dem DEM --db DB` builds."""
+    config = config_with_overrides(None, db=db, dem=dem, ground_elevation_m=None)
+    return Pipeline(config, Store(config.store.url))
+
+
+@pytest.mark.slow
+def test_two_worker_cluster_gives_identical_results(small_scenario, inbox, tmp_path):
+    files = expand_inputs([inbox])
+    single = pipeline_for(f"sqlite:///{tmp_path / 'single.db'}", small_scenario.dem_path)
+    expected_outcomes = [single.process(path) for path in files]
+    on_dask = pipeline_for(f"sqlite:///{tmp_path / 'dask.db'}", small_scenario.dem_path)
+    outcomes = list(analyse_distributed(on_dask, files, workers=2))
+
+    assert [(o.path, o.status, o.frame_id, o.hotspot_count) for o in outcomes] == \
+        [(o.path, o.status, o.frame_id, o.hotspot_count) for o in expected_outcomes]
+    assert [o.status for o in outcomes].count("quarantined") == 1  # the truncated frame, the batch went on
+    assert [[(t.incident_id, t.kind) for t in o.transitions] for o in outcomes] == \
+        [[(t.incident_id, t.kind) for t in o.transitions] for o in expected_outcomes]
+    expected, got = snapshot(single.store.url), snapshot(on_dask.store.url)
+    assert expected["hotspots"] and expected["incidents"]
+    assert got == expected
+
+
+@pytest.mark.slow
+def test_cli_workers_option(small_scenario, tmp_path):
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = run_cli("ingest", str(small_scenario.frames_dir), "--dem", str(small_scenario.dem_path), "--db", db,
+                     "--no-progress", "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert f"{len(small_scenario.frames)} accepted, 0 already processed, 0 quarantined" in result.stdout
+
+
+def test_workers_and_scheduler_are_exclusive(small_scenario, tmp_path):
+    result = run_cli("ingest", str(small_scenario.frames_dir), "--ground-elevation", "100", "--db",
+                     f"sqlite:///{tmp_path / 'x.db'}", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
+    assert result.returncode != 0
+    assert "not both" in result.stderr
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    with pytest.raises(BatchError, match="tcp://127.0.0.1:9"):
+        with dask_client(scheduler="tcp://127.0.0.1:9", connect_timeout_s=1.0):
+            pass
