@@ -28,6 +28,9 @@ class DashboardConfig(BaseModel):
     language: Literal["ko", "en"] = "ko"
     #: Operator's time zone for display; inside everything is UTC (DESIGN.md §3 "Time").
     timezone: str = "Asia/Seoul"
+    #: Where the time filter ends at start: "now" (wall clock, operations) or "latest" (the newest frame in the
+    #: store: replaying a recorded or synthetic scenario such as the demo's). Switchable in the sidebar.
+    time_anchor: Literal["now", "latest"] = "now"
     #: Length of the "shift" time filter. 12 h: a two-shift day/night rota, the usual operations-centre pattern.
     shift_hours: float = Field(12.0, gt=0.0, le=72.0)
     #: Above this many hotspots in view, draw them clustered (Leaflet.markercluster): Leaflet keeps panning smooth

@@ -63,6 +63,9 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None,
     """A client on a new ``LocalCluster`` (``workers`` processes × 1 thread, no dashboard) or on ``scheduler``."""
     if (workers is None) == (scheduler is None):
         raise BatchError("give exactly one of workers=N (local cluster) or scheduler='tcp://HOST:PORT'")
+    if not log.isEnabledFor(logging.DEBUG):
+        # The scheduler of a local cluster lives in this process; its INFO lines would drown the progress bar.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
         if scheduler is not None:
             client = Client(scheduler, timeout=f"{connect_timeout_s}s")

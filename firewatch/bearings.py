@@ -6,10 +6,13 @@ both, turns a fixed frame's hotspots into bearings and relocates them against th
 
 Pipeline wiring (lead)::
 
-    frame = calibrated_frame(frame, config.cameras)          # before georeferencing
-    ... georeference, detect ...
-    hotspots = triangulate_frame_hotspots(frame, result.hotspots, store, cameras=config.cameras,
-                                          config=config.triangulation)
+    # FrameAnalyser.analyse (stateless): after reading, before georeferencing; after detecting
+    frame = calibrated_frame(frame, config.cameras)
+    hotspots = attach_bearings(frame, result.hotspots, cameras=config.cameras)
+    # Pipeline.commit (time-ordered, owns the store): before fusing
+    hotspots = relocate_with_store(analysis.hotspots, store, config=config.triangulation)
+
+(:func:`triangulate_frame_hotspots` does both for one frame in one process.)
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field
 
 from detection.triangulate import Bearing, TriangulationConfig, bearing_sigma_deg, locate_by_triangulation
-from firewatch.model import Hotspot, frame_time
+from firewatch.model import Hotspot
 from ingest.camera import Camera
 from ingest.georef import camera_pose_of, ray_enu
 
 __all__ = ["DEFAULT_CALIBRATION_SIGMA_DEG", "FixedCameraConfig", "attach_bearings", "calibrated_frame",
-           "triangulate_frame_hotspots"]
+           "relocate_with_store", "triangulate_frame_hotspots"]
 
 #: 1-σ pan/tilt calibration residual assumed when a camera's config gives none: 0.05° is about one pixel of the
 #: 0.65 mrad (0.037°) tower lens, the residual a landmark calibration leaves; replace it with your own landmark
@@ -110,20 +113,26 @@ def attach_bearings(frame: xr.Dataset, hotspots: Sequence[Hotspot], *,
     return out
 
 
+def relocate_with_store(hotspots: Sequence[Hotspot], store, *,
+                        config: TriangulationConfig | None = None) -> list[Hotspot]:
+    """Relocate hotspots that carry a bearing (:func:`attach_bearings`) against the stored hotspots of *other*
+    fixed cameras seen within the triangulation window (:func:`detection.triangulate.locate_by_triangulation`).
+    ``store`` is a :class:`firewatch.store.Store` (only ``hotspots(since=...)`` is read). Hotspots without a bearing
+    come back unchanged; with none, the store is not queried."""
+    config = config or TriangulationConfig()
+    with_bearing = [h for h in hotspots if h.extra.get("bearing")]
+    if not with_bearing:
+        return list(hotspots)
+    window = timedelta(seconds=config.window_s)
+    start, end = min(h.time for h in with_bearing) - window, max(h.time for h in with_bearing) + window
+    own = {h.source_id for h in with_bearing}
+    recent = [h for h in store.hotspots(since=start)
+              if h.source_kind == "fixed" and h.source_id not in own and h.time <= end]
+    return locate_by_triangulation(hotspots, recent, config=config)
+
+
 def triangulate_frame_hotspots(frame: xr.Dataset, hotspots: Sequence[Hotspot], store, *,
                                cameras: Sequence[FixedCameraConfig] = (),
                                config: TriangulationConfig | None = None) -> list[Hotspot]:
-    """Bearings for a fixed frame's hotspots, then relocation against the stored hotspots of other fixed cameras
-    seen within the triangulation window of the frame's time (:func:`detection.triangulate.locate_by_triangulation`).
-    ``store`` is a :class:`firewatch.store.Store` (only ``hotspots(since=...)`` is used)."""
-    config = config or TriangulationConfig()
-    with_bearings = attach_bearings(frame, hotspots, cameras=cameras)
-    if frame.attrs.get("source_kind") != "fixed" or not with_bearings:
-        return with_bearings
-    time = frame_time(frame)
-    if time is None:
-        return with_bearings
-    window = timedelta(seconds=config.window_s)
-    recent = [h for h in store.hotspots(since=time - window)
-              if h.source_kind == "fixed" and h.source_id != frame.attrs.get("source_id") and h.time <= time + window]
-    return locate_by_triangulation(with_bearings, recent, config=config)
+    """:func:`attach_bearings` then :func:`relocate_with_store`, for one frame in one process."""
+    return relocate_with_store(attach_bearings(frame, hotspots, cameras=cameras), store, config=config)

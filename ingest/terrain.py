@@ -170,16 +170,16 @@ class Terrain:
             raise TerrainError(f"DEM {path}: cannot be read as a GeoTIFF ({exc}); check the file or use "
                                "--ground-elevation M for flat ground") from exc
         elevation = band.filled(np.nan)
-        if src_transform.b != 0.0 or src_transform.d != 0.0 or src_transform.e >= 0.0:
-            # Rotated or south-up grids are warped to a plain north-up grid below.
-            dst_crs = dst_crs if dst_crs is not None else src_crs
+        north_up = src_transform.b == 0.0 and src_transform.d == 0.0 and src_transform.e < 0.0
         centre_lon, centre_lat = pyproj.Transformer.from_crs(src_crs, "EPSG:4326", always_xy=True).transform(
             (bounds.left + bounds.right) / 2.0, (bounds.bottom + bounds.top) / 2.0)
         if dst_crs is None:
-            if _is_local_metric(src_crs, centre_lon, centre_lat):
-                return cls.from_array(elevation, transform=src_transform, crs=src_crs, source=str(path))
-            dst_crs = utm_crs_for(centre_lon, centre_lat)
+            dst_crs = src_crs if _is_local_metric(src_crs, centre_lon, centre_lat) else utm_crs_for(centre_lon,
+                                                                                                     centre_lat)
         dst_crs = pyproj.CRS.from_user_input(dst_crs)
+        if north_up and dst_crs == src_crs:  # already what we need: no resampling
+            return cls.from_array(elevation, transform=src_transform, crs=src_crs, source=str(path))
+        # Rotated or south-up grids, and other CRSs, are warped to a plain north-up grid.
         dst_transform, dst_width, dst_height = rasterio.warp.calculate_default_transform(
             src_crs.to_wkt(), dst_crs.to_wkt(), width, height, *bounds)
         destination = np.full((dst_height, dst_width), np.nan, dtype=np.float64)

@@ -52,8 +52,9 @@ def sidebar(config: DashboardConfig, url: str) -> Context:
     may_act, user_name = _login_gate(config, lang)
     choice = st.sidebar.radio(t("time_filter", lang), TIME_CHOICES, index=1, key="time_choice",
                               format_func=lambda c: t(c, lang, hours=config.shift_hours))
-    anchor = st.sidebar.radio(t("time_anchor", lang), ("anchor_now", "anchor_latest"), key="time_anchor",
-                              format_func=lambda c: t(c, lang), horizontal=True)
+    anchors = ("anchor_now", "anchor_latest")
+    anchor = st.sidebar.radio(t("time_anchor", lang), anchors, key="time_anchor", horizontal=True,
+                              index=anchors.index(f"anchor_{config.time_anchor}"), format_func=lambda c: t(c, lang))
     now = reference_time(anchor, now=utc_now(), newest_data=_newest_data_time(url))
     custom = None
     if choice == "custom":

@@ -218,7 +218,3 @@ class ViewGeometry:
                         z - self.z_m - CURVATURE_PER_M * distance**2], axis=-1)
         rows, cols = self.camera.ray_to_pixel(enu @ self.rotation)
         return rows, cols, np.linalg.norm(enu, axis=-1)
-
-    def lonlat(self, x, y) -> tuple[np.ndarray, np.ndarray]:
-        """WGS 84 ``(lon, lat)`` of scene-CRS points."""
-        return self._to_lonlat.transform(np.asarray(x), np.asarray(y))

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 FRAME_STATUSES = ("accepted", "quarantined")
 _FRAME_COLUMNS = ("frame_id", "content_sha256", "path", "source_id", "source_kind", "time", "width_px", "height_px",
                   "footprint", "camera", "pose")
-_HISTORY_COLUMNS = ("incident_id", "time", "state", "lat", "lon", "area_m2", "max_frp_kw", "hotspot_count", "look_count",
-                    "confidence", "event")
+_HISTORY_COLUMNS = ("incident_id", "time", "state", "lat", "lon", "area_m2", "max_frp_kw", "hotspot_count",
+                    "look_count", "confidence", "event")
 
 
 def _num(value: Any) -> float | None:

@@ -70,7 +70,7 @@ def test_cli_workers_option(small_scenario, tmp_path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     result = run_cli("ingest", str(small_scenario.frames_dir), "--dem", str(small_scenario.dem_path), "--db", db,
                      "--no-progress", "--workers", "2")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert f"{len(small_scenario.frames)} accepted, 0 already processed, 0 quarantined" in result.stdout
 
 

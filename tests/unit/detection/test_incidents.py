@@ -141,7 +141,8 @@ def test_incidents_made_elsewhere_without_bookkeeping_still_fuse():
     assert result.assignments == {"a": "inc-seeded"} and incident.hotspot_count == 4
     # measured from the handed-over values: FRP 5 -> 10 kW doubled, and drone-1 is a new source
     assert [t.kind for t in result.transitions] == ["escalated"]
-    assert "new source drone-1" in result.transitions[0].reason and "FRP grew 5.0 → 10.0 kW" in result.transitions[0].reason
+    reason = result.transitions[0].reason
+    assert "new source drone-1" in reason and "FRP grew 5.0 → 10.0 kW" in reason
     assert incident.perimeter["type"] == "Polygon" and seeded.perimeter is None
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pyproj import Geod
+from shapely.geometry import Point, shape
 
 from detection.incidents import FusionConfig, fuse_hotspots
 from firewatch.model import Hotspot, stable_id
@@ -59,15 +59,13 @@ def test_palisades_and_eaton_fires_become_two_confirmed_incidents_of_the_right_s
         incidents.update({inc.incident_id: inc for inc in result.incidents})
 
     survivors = [i for i in incidents.values() if "merged_into" not in i.extra]
-    largest = sorted(survivors, key=lambda i: i.area_m2, reverse=True)[:2]
-    geod = Geod(ellps="WGS84")
+    # Points inside each burn scar (the hills above Pacific Palisades; Altadena below Eaton Canyon).
     by_name = {}
     for name, (lat, lon) in {"palisades": (34.07, -118.57), "eaton": (34.19, -118.10)}.items():
-        nearest = min(largest, key=lambda i: geod.inv(lon, lat, i.lon, i.lat)[2])
-        assert geod.inv(lon, lat, nearest.lon, nearest.lat)[2] < 5000, name
-        by_name[name] = nearest
+        (by_name[name],) = [i for i in survivors if shape(i.perimeter).contains(Point(lon, lat))]
     palisades, eaton = by_name["palisades"], by_name["eaton"]
     assert palisades.incident_id != eaton.incident_id
+    assert sorted(survivors, key=lambda i: i.area_m2)[-2:] == [eaton, palisades]  # the two largest
 
     for incident, acres in ((palisades, 23_448), (eaton, 14_021)):
         assert incident.area_m2 == pytest.approx(acres * ACRE_M2, rel=0.25)

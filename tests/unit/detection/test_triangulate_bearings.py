@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from firewatch.bearings import FixedCameraConfig, attach_bearings, calibrated_frame
+from firewatch.bearings import FixedCameraConfig, attach_bearings, calibrated_frame, relocate_with_store
 from firewatch.model import Hotspot, make_frame
 from ingest.camera import Camera
 from ingest.pose import Pose
@@ -76,3 +76,12 @@ def test_camera_config_refuses_absurd_values():
         FixedCameraConfig(camera_id="t", tilt_offset_deg=30.0)
     with pytest.raises(ValueError):
         FixedCameraConfig(camera_id="", lat_deg=37.0)
+
+
+def test_relocate_with_store_leaves_bearingless_hotspots_alone_without_reading_the_store():
+    class NoStore:
+        def hotspots(self, **_):
+            raise AssertionError("the store must not be read when no hotspot has a bearing")
+
+    plain = [_hotspot(1, 1)]
+    assert relocate_with_store(plain, NoStore()) == plain

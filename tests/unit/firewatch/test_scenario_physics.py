@@ -132,6 +132,7 @@ def test_renderer_rays_agree_with_the_independent_truth(terrain):
     lon0, lat0 = to_lonlat.transform(x - 4300.0, y - 3600.0)
     pose = Pose(lat0, lon0, float(terrain.height_at(x - 4300.0, y - 3600.0)) + 20.0, 47.0, -2.1, kind="pan_tilt")
     geometry = ViewGeometry(camera, pose, terrain)
+    assert geometry.mapping_residual_m < 1e-3  # cubic fit of geodesic + UTM over the whole DEM
     rows, cols = np.meshgrid(np.arange(0.0, 512.0, 64.0), np.arange(0.0, 640.0, 80.0), indexing="ij")
     cast = geometry.cast(rows, cols)
     lon, lat, elevation = true_ground_point(terrain, camera, pose, rows, cols)

@@ -268,6 +268,8 @@ def test_dem_in_other_crs_gives_the_same_hits(tmp_path):
     paths["wgs84"] = tmp_path / "wgs84.tif"
     _write_dem(paths["wgs84"], 4326, lon0 - 0.036, lat0 + 0.028, 0.0001, 720, 560)
     terrains = {name: Terrain.from_geotiff(path) for name, path in paths.items()}
+    terrains["utm_as_korea"] = Terrain.from_geotiff(paths["utm"], dst_crs="EPSG:5186")  # forced reprojection
+    assert terrains["utm_as_korea"].crs.to_epsg() == 5186
     assert terrains["wgs84"].crs.to_epsg() == 32652  # geographic → reprojected to the UTM zone of the centre
     assert terrains["korea"].crs.to_epsg() == 5186   # already local metric → kept
     # A drone 300 m above the plain, 1.2 km south-west of the summit, looking at the hill in several directions.
@@ -277,7 +279,7 @@ def test_dem_in_other_crs_gives_the_same_hits(tmp_path):
                for name, t in terrains.items()}
     reference = results["utm"]
     assert reference.hit.all()
-    for name in ("korea", "wgs84"):
+    for name in ("korea", "wgs84", "utm_as_korea"):
         other = results[name]
         dist = GEOD.inv(reference.lon_deg, reference.lat_deg, other.lon_deg, other.lat_deg)[2]
         assert np.max(dist) < 0.5, name
