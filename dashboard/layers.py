@@ -13,6 +13,7 @@ import json
 import math
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import folium
 import folium.plugins
@@ -42,6 +43,11 @@ CONFIDENCE_DASH: dict[str, str | None] = {"low": "6 6", "nominal": "10 4", "high
 
 def _finite(*values: object) -> bool:
     return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+
+
+def is_finite_position(lat: object, lon: object) -> bool:
+    """True when both are finite numbers (a drawable position)."""
+    return _finite(lat, lon)
 
 
 def _classed(element, css_class: str):
@@ -257,6 +263,14 @@ def _iter_positions(geometry: dict | None):
         yield from walk(geometry.get("coordinates"))
 
 
+def _local(when: object, zone: str) -> str:
+    try:
+        local = parse_time(when).astimezone(ZoneInfo(zone))
+    except (TypeError, ValueError):
+        return "?"
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+
+
 def fov_wedge(lon: float, lat: float, yaw_deg: float, hfov_deg: float, range_m: float,
               *, steps: int = 16) -> list[tuple[float, float]]:
     """Ground wedge of a camera's horizontal field of view as a closed (lat, lon) ring for Leaflet.
@@ -286,7 +300,8 @@ def latest_per_source(frames: list[dict], kind: str) -> list[dict]:
     return list(latest.values())
 
 
-def cameras_layer(frames: list[dict], *, lang: str, default_range_m: float) -> folium.FeatureGroup:
+def cameras_layer(frames: list[dict], *, lang: str, default_range_m: float,
+                  timezone: str = "Asia/Seoul") -> folium.FeatureGroup:
     """Each fixed camera's current view: a wedge from its newest frame's pose and camera, plus its position."""
     group = folium.FeatureGroup(name=t("layer_cameras", lang))
     for frame in latest_per_source(frames, "fixed"):
@@ -296,7 +311,7 @@ def cameras_layer(frames: list[dict], *, lang: str, default_range_m: float) -> f
         hfov = _hfov_deg(frame.get("camera") or {})
         if not _finite(lat, lon):
             continue
-        label = html.escape(f"{frame.get('source_id')} · {frame.get('time')}")
+        label = html.escape(f"{frame.get('source_id')} · {_local(frame.get('time'), timezone)}")
         _classed(folium.CircleMarker((lat, lon), radius=6, color="#1f78b4", fill=True, fill_opacity=1.0,
                                      tooltip=label), "fw-camera").add_to(group)
         if not _finite(yaw) or hfov is None:

@@ -119,6 +119,8 @@ class BaseMapSpec:
     overlay_range_c: tuple[float, float]
     hillshade: tuple[str, tuple[tuple[float, float], tuple[float, float]]] | None = None
     vworld_api_key: str | None = None
+    #: ((south, west), (north, east)) to open on, or None to open at ``center``/``zoom``.
+    fit_bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
 
 
 def base_map(spec: BaseMapSpec) -> folium.Map:
@@ -137,6 +139,8 @@ def base_map(spec: BaseMapSpec) -> folium.Map:
     if spec.vworld_api_key:
         folium.TileLayer(VWORLD_TILES.format(key=spec.vworld_api_key), attr=VWORLD_ATTRIBUTION,
                          name=t("layer_vworld", spec.lang), overlay=False, show=False, max_zoom=19).add_to(fmap)
+    if spec.fit_bounds is not None:
+        fmap.fit_bounds([list(corner) for corner in spec.fit_bounds], max_zoom=16)
     CoordinateReadout(hint=json.dumps(KOREAN_CRS)[1:-1]).add_to(fmap)
     TemperatureLegend(t("legend_c", spec.lang), *spec.overlay_range_c).add_to(fmap)
     return localize(fmap)

@@ -12,9 +12,10 @@ intersect to ``≈ R·δθ / sin γ`` (γ the crossing angle) and a tilt error b
 
 Method (:func:`triangulate`): the camera positions and bearing directions are put on the local tangent plane (an
 azimuthal equidistant projection centred between the cameras, from WGS 84 geodesics; each bearing direction
-projected through a point 1 km along its geodesic so meridian convergence is accounted for); the fix minimises the weighted sum of squared
-perpendicular distances to the bearing lines, weights ``1/(σ_θ·r)²`` with ``r`` the range to the fix (iterated),
-so ``A⁻¹`` of the normal equations is the fix covariance; its eigen-decomposition gives the 1-σ error ellipse.
+projected through a point 1 km along its geodesic so meridian convergence is accounted for); the fix minimises the
+weighted sum of squared perpendicular distances to the bearing lines, weights ``1/(σ_θ·r)²`` with ``r`` the range
+to the fix (iterated), so ``A⁻¹`` of the normal equations is the fix covariance; its eigen-decomposition gives the
+1-σ error ellipse.
 The fix is used only when the geometry is good: the widest crossing angle ≥ ``min_crossing_deg``, every camera
 looking forward to the fix at a plausible range, the cameras' elevation angles agreeing on the fix height, and
 (with a DEM location) the fix within reach of each single-camera DEM location. Otherwise the hotspot keeps its

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,45 +90,57 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None,
 
 
 def analyse_distributed(pipeline: Pipeline, files: Sequence[Path], *, workers: int | None = None,
-                        scheduler: str | None = None,
+                        scheduler: str | None = None, client: Client | None = None,
                         in_flight_per_worker: int = DEFAULT_IN_FLIGHT_PER_WORKER) -> Iterator[FrameOutcome]:
     """Process ``files`` (already in acquisition-time order) on Dask; yield one outcome per file, in that order.
 
-    Analysis runs on the workers, :meth:`Pipeline.commit` (fuse → alerts → store) on the caller, strictly in input
-    order. A file whose task raised (a bug, a worker killed) is quarantined with the error and the batch goes on.
+    The cluster: a new local one (``workers``), a remote scheduler (``scheduler``), or an existing ``client``
+    (kept open; its workers keep their loaded terrain for the next batch). Analysis runs on the workers,
+    :meth:`Pipeline.commit` (fuse → alerts → store) on the caller, strictly in input order. A file whose task
+    raised (a bug, a worker killed) is quarantined with the error and the batch goes on.
     """
+    if client is not None:
+        yield from _run(pipeline, files, client, in_flight_per_worker)
+        return
+    with dask_client(workers=workers, scheduler=scheduler) as own_client:
+        yield from _run(pipeline, files, own_client, in_flight_per_worker)
+
+
+def _run(pipeline: Pipeline, files: Sequence[Path], client: Client,
+         in_flight_per_worker: int) -> Iterator[FrameOutcome]:
+    """Submit at most ``in_flight_per_worker`` tasks per worker, commit finished analyses in input order."""
     config = pipeline.config
     config_digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()
     units = pipeline.analyser.units
-    with dask_client(workers=workers, scheduler=scheduler) as client:
-        worker_count = max(len(client.scheduler_info().get("workers", {})), 1)
-        limit = max(worker_count * in_flight_per_worker, 1)
-        pending = as_completed()
-        submitted = 0
-        ready: dict[int, FrameAnalysis] = {}
-        index_of = {}
+    worker_count = max(len(client.scheduler_info().get("workers", {})), 1)
+    limit = max(worker_count * in_flight_per_worker, 1)
+    pending = as_completed()
+    submitted = 0
+    ready: dict[int, FrameAnalysis] = {}
+    index_of = {}
+    batch = uuid.uuid4().hex[:12]  # task keys unique across batches sharing a client
 
-        def submit_next() -> None:
-            nonlocal submitted
-            path = files[submitted]
-            future = client.submit(analyse_on_worker, str(path), config, config_digest, units, pure=False,
-                                   key=f"analyse-{submitted}-{path.name}")
-            index_of[future.key] = submitted
-            pending.add(future)
-            submitted += 1
+    def submit_next() -> None:
+        nonlocal submitted
+        path = files[submitted]
+        future = client.submit(analyse_on_worker, str(path), config, config_digest, units, pure=False,
+                               key=f"analyse-{batch}-{submitted}")
+        index_of[future.key] = submitted
+        pending.add(future)
+        submitted += 1
 
-        while submitted < min(limit, len(files)):
+    while submitted < min(limit, len(files)):
+        submit_next()
+    next_commit = 0
+    for future in pending:
+        index = index_of.pop(future.key)
+        ready[index] = _result(future, files[index])
+        future.release()
+        if submitted < len(files):
             submit_next()
-        next_commit = 0
-        for future in pending:
-            index = index_of.pop(future.key)
-            ready[index] = _result(future, files[index])
-            future.release()
-            if submitted < len(files):
-                submit_next()
-            while next_commit in ready:
-                yield pipeline.commit(ready.pop(next_commit))
-                next_commit += 1
+        while next_commit in ready:
+            yield pipeline.commit(ready.pop(next_commit))
+            next_commit += 1
 
 
 def _result(future, path: Path) -> FrameAnalysis:

@@ -7,6 +7,9 @@ Sections (each owned by its package, composed here)::
     [detection]    … detection.config.DetectorConfig
     [fusion]       … detection.fusion_config.FusionConfig
     [masks]        files = ["static_heat_sources.geojson"]  # accepted static heat-source masks (GeoJSON, lon/lat)
+    [[cameras]]    … firewatch.bearings.FixedCameraConfig (tower cameras: surveyed position, lens, pan/tilt offsets)
+    [triangulation] … detection.triangulate.TriangulationConfig
+    [static_sources] … detection.static_sources.StaticSourceConfig (`firewatch masks suggest`)
     [alerts]       … alerts.config.AlertsConfig  ([[alerts.endpoints]] tables)
     [flightplans]  … flightplans.config.FlightPlanConfig (aircraft, camera, safety, pattern)
     [dashboard]    … dashboard.config.DashboardConfig
@@ -27,6 +30,9 @@ from alerts.config import AlertsConfig
 from dashboard.config import DashboardConfig
 from detection.config import DetectorConfig
 from detection.fusion_config import FusionConfig
+from detection.static_sources import StaticSourceConfig
+from detection.triangulate import TriangulationConfig
+from firewatch.bearings import FixedCameraConfig
 from firewatch.errors import ConfigError
 from flightplans.config import FlightPlanConfig
 
@@ -65,6 +71,9 @@ class FirewatchConfig(BaseModel):
     detection: DetectorConfig = Field(default_factory=DetectorConfig)
     fusion: FusionConfig = Field(default_factory=FusionConfig)
     masks: MasksSection = Field(default_factory=MasksSection)
+    cameras: list[FixedCameraConfig] = Field(default_factory=list)
+    triangulation: TriangulationConfig = Field(default_factory=TriangulationConfig)
+    static_sources: StaticSourceConfig = Field(default_factory=StaticSourceConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     flightplans: FlightPlanConfig = Field(default_factory=FlightPlanConfig)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)

@@ -25,6 +25,7 @@ from detection import detect
 from detection.errors import DetectionError
 from detection.incidents import FusionResult, Transition, advance_time, fuse_hotspots, history_rows
 from detection.masks import StaticMasks
+from firewatch.bearings import attach_bearings, calibrated_frame, relocate_with_store
 from firewatch.config import FirewatchConfig
 from firewatch.model import Hotspot, Incident, parse_time, utc_now
 from firewatch.store import Store
@@ -152,6 +153,7 @@ class FrameAnalyser:
         footprint = None
         if self.terrain is not None and frame.attrs.get("pose"):
             try:
+                frame = calibrated_frame(frame, self.config.cameras)
                 frame = georeference(frame, self.terrain, partial_ok=True)
                 footprint = frame_footprint(frame, self.terrain)
             except (MissingMetadata, TerrainError) as exc:
@@ -165,8 +167,11 @@ class FrameAnalyser:
         except DetectionError as exc:
             return FrameAnalysis(path, sha, meta=frame_meta(frame, None), reason=str(exc), timings_s=timings)
         timings["detect"] = _time.perf_counter() - t0
-        return FrameAnalysis(path, sha, meta=frame_meta(frame, footprint), hotspots=result.hotspots,
-                             timings_s=timings)
+        hotspots = result.hotspots
+        if frame.attrs.get("pose"):
+            # bearings of fixed-camera hotspots, for triangulation with the other towers at commit time
+            hotspots = attach_bearings(frame, hotspots, cameras=self.config.cameras)
+        return FrameAnalysis(path, sha, meta=frame_meta(frame, footprint), hotspots=hotspots, timings_s=timings)
 
 
 class Pipeline:
@@ -208,17 +213,18 @@ class Pipeline:
 
         t0 = _time.perf_counter()
         now = parse_time(analysis.meta["time"]) if analysis.meta.get("time") else utc_now()
-        fusion = fuse_hotspots(analysis.hotspots, self._open_incidents(now), config=self.config.fusion, now=now)
+        hotspots = relocate_with_store(analysis.hotspots, self.store, config=self.config.triangulation)
+        fusion = fuse_hotspots(hotspots, self._open_incidents(now), config=self.config.fusion, now=now)
         alerts = self._alerts(fusion.transitions, fusion.incidents, now)
         timings["fuse"] = _time.perf_counter() - t0
 
         t0 = _time.perf_counter()
-        self.store.apply_frame_result(analysis.meta, analysis.hotspots, fusion, alerts)
+        self.store.apply_frame_result(analysis.meta, hotspots, fusion, alerts)
         timings["store"] = _time.perf_counter() - t0
         if alerts and self.on_alerts is not None:
             self.on_alerts()
         return FrameOutcome(path, "accepted", frame_id=analysis.meta["frame_id"],
-                            hotspot_count=len(analysis.hotspots), transitions=list(fusion.transitions),
+                            hotspot_count=len(hotspots), transitions=list(fusion.transitions),
                             alert_count=len(alerts), timings_s=timings)
 
     def tick(self, now: datetime | None = None) -> list[Transition]:

@@ -10,9 +10,10 @@
    along its ray. Blocks within a tenth of a pixel footprint are interpolated (bilinear, separable).
 4. Blocks that bend more but are continuous ground (all corners hit, bend under a footprint) are probed at their
    centre and edge midpoints with Newton rays (below); a block whose doubled worst probe error is within tolerance
-   is interpolated after all, the others are *refined*: every pixel takes two Newton steps on ``ray height − DEM(x, y)`` from its interpolated range, with the
-   DEM's bilinear gradient; a pixel that does not converge, or converges far from where it started, or meets the
-   ground from below, is marched instead.
+   is interpolated after all. The others are *refined*: every pixel takes two Newton steps on
+   ``ray height − DEM(x, y)`` from its interpolated range, with the DEM's bilinear gradient; a pixel that does not
+   settle, moves farther than the block's bound allows, meets the ground from below, or finds ground just behind
+   its answer (an earlier crossing), is marched instead.
 5. Everything else (sky or uncovered corners, occlusion edges, horizons) is marched ray by ray.
 Longitude/latitude come from an affine fit of the node positions in local east/north metres plus the interpolated
 remainder (earth curvature and meridian convergence are smooth), the elevation from the camera height, the up
@@ -37,11 +38,13 @@ INTERP_TOLERANCE_FOOTPRINTS = 0.1
 #: Blocks bending more than this many footprints are occlusion edges, horizons or ground too rough to trust a
 #: local search on: marched, not Newton-refined.
 MAX_REFINE_BEND_FOOTPRINTS = 1.0
-#: Half-cell steps back along the ray that must be above the ground for a Newton answer to count as the first crossing.
+#: Half-cell steps back along the ray that must be above the ground for a Newton answer to count as the first
+#: crossing (one DEM cell: the marcher's own step is half a cell).
 BACKWARD_CHECKS = 2
 #: Newton refinement has converged when its last step is below this (metres of range); the marcher's own bracket
 #: tolerance is 0.05 m before its false-position step, so this is as tight.
 NEWTON_STEP_TOLERANCE_M = 0.005
+#: Newton converges quadratically from an interpolated guess a few centimetres off: the second step is the check.
 NEWTON_ITERATIONS = 2
 
 

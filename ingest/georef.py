@@ -164,8 +164,8 @@ def frame_footprint(source, terrain: Terrain, *, samples_per_edge: int = 32,
     """GeoJSON Polygon (lon, lat; counter-clockwise exterior ring, RFC 7946) of what the frame sees on the ground.
 
     ``source`` is a frame Dataset or a ``(camera, pose)`` pair. The outline follows the image border and, where the
-    upper part of the image sees the sky, the horizon (found per sampled column by bisection on the row to well
-    under a pixel). Returns None when no sampled pixel sees the ground.
+    upper part of the image sees the sky, the horizon (found per sampled column by bisection on the row, to one
+    pixel). Rays that leave a DEM count as not seeing ground. Returns None when no sampled pixel sees the ground.
     """
     from shapely.geometry import Polygon, mapping
     from shapely.geometry.polygon import orient

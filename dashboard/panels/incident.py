@@ -55,7 +55,11 @@ def incident_detail(ctx: Context, incident: Incident) -> None:
                f"{t('last_seen', lang)}: {local_time(incident.last_seen, ctx.config.timezone)} · "
                f"{t('sources', lang)}: {', '.join(incident.sources)} ({', '.join(incident.source_kinds)})")
     st.markdown(f"**{t('timeline', lang)}**")
-    history = loaders.incident_history(ctx.db_url, incident.incident_id)
+    try:
+        history = loaders.incident_history(ctx.db_url, incident.incident_id)
+    except FirewatchError as exc:
+        st.error(t("no_store", lang, error=exc))
+        history = []
     if history:
         import pandas as pd  # only when a timeline is drawn: keeps the first page load light
 
@@ -67,7 +71,11 @@ def incident_detail(ctx: Context, incident: Incident) -> None:
     else:
         st.caption(t("no_history", lang))
     st.markdown(f"**{t('frames_saw', lang)}**")
-    frames = loaders.incident_frames(ctx.db_url, incident.incident_id, MAX_THUMBNAILS)
+    try:
+        frames = loaders.incident_frames(ctx.db_url, incident.incident_id, MAX_THUMBNAILS)
+    except FirewatchError as exc:
+        st.error(t("no_store", lang, error=exc))
+        return
     if not frames:
         st.caption(t("no_frames", lang))
         return

@@ -45,13 +45,19 @@ def _base_spec(ctx: Context, incidents: list[Incident]) -> BaseMapSpec:
             center = ((south + north) / 2.0, (west + east) / 2.0)
         except DashboardError as exc:
             st.warning(t("layer_error", ctx.lang, error=exc))
-    if center is None and incidents:
-        center = (incidents[0].lat, incidents[0].lon)
+    fit = None
+    located = [(i.lat, i.lon) for i in incidents if layers.is_finite_position(i.lat, i.lon)]
+    if located:
+        # open on the fires (padded by ~1 km), not on the middle of the DEM
+        pad = 0.01
+        fit = ((min(p[0] for p in located) - pad, min(p[1] for p in located) - pad),
+               (max(p[0] for p in located) + pad, max(p[1] for p in located) + pad))
+        center = center or located[0]
     if center is None and ctx.config.home_latlon is not None:
         center = tuple(ctx.config.home_latlon)
     spec = BaseMapSpec(center=center or DEFAULT_CENTER, zoom=13, lang=ctx.lang,
                        overlay_range_c=tuple(ctx.config.overlay_range_c), hillshade=hillshade,
-                       vworld_api_key=ctx.config.vworld_api_key)
+                       vworld_api_key=ctx.config.vworld_api_key, fit_bounds=fit)
     st.session_state.base_spec = spec
     return spec
 
@@ -70,7 +76,7 @@ def _static_layers(ctx: Context, fmap: folium.Map) -> None:
 
 def _live_layers(ctx: Context, incidents, hotspot_source: tuple[str | None, int],
                  frames) -> list[folium.FeatureGroup]:
-    now = utc_now()
+    now = ctx.window.end  # the filter's end: the wall clock, or the newest data when replaying
     collection = layers.incident_features(incidents, now=now, new_window_s=ctx.config.new_incident_window_s,
                                           lang=ctx.lang, selected_id=st.session_state.get("selected_incident"))
     features_url = publish_bytes(json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
@@ -79,7 +85,8 @@ def _live_layers(ctx: Context, incidents, hotspot_source: tuple[str | None, int]
         layers.incidents_layer(features_url, lang=ctx.lang),
         layers.hotspots_layer(*hotspot_source, lang=ctx.lang,
                               cluster_threshold=ctx.config.hotspot_cluster_threshold),
-        layers.cameras_layer(frames, lang=ctx.lang, default_range_m=ctx.config.fov_range_m),
+        layers.cameras_layer(frames, lang=ctx.lang, default_range_m=ctx.config.fov_range_m,
+                             timezone=ctx.config.timezone),
         layers.footprints_layer(frames, lang=ctx.lang),
     ]
     ortho_frame = latest_ortho(frames)
@@ -96,7 +103,8 @@ def _live_layers(ctx: Context, incidents, hotspot_source: tuple[str | None, int]
 
 
 def _banner(ctx: Context, incidents: list[Incident]) -> None:
-    new = [i for i in incidents if layers.is_new_confirmed(i, now=utc_now(), window_s=ctx.config.new_incident_window_s)]
+    new = [i for i in incidents if layers.is_new_confirmed(i, now=ctx.window.end,
+                                                     window_s=ctx.config.new_incident_window_s)]
     if not new:
         return
     st.markdown(

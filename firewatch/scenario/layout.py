@@ -35,12 +35,12 @@ FIRE_SITES = ((-250.0, 150.0, 0.04), (450.0, 350.0, 0.29), (150.0, 650.0, 0.50))
 FALSE_TARGETS = (
     ("rock-1", "rock", -650.0, 550.0, 45.0, 60.0, 0.0, 333.0),
     ("rock-2", "rock", 350.0, 350.0, 40.0, 60.0, 0.0, 331.0),
-    ("roof-1", "roof", 730.0, -45.0, 40.0, 60.0, 0.0, 338.0),
-    ("roof-2", "roof", 800.0, -75.0, 40.0, 60.0, 0.0, 336.0),
+    ("roof-1", "roof", 765.0, -20.0, 60.0, 60.0, 0.0, 338.0),
+    ("roof-2", "roof", 765.0, -95.0, 60.0, 60.0, 0.0, 336.0),
     ("solar-1", "solar", -100.0, -350.0, 130.0, 110.0, 0.0, 341.0),
 )
 #: Drone route (points of interest in flight order): fire-1, rock-1, village, solar field, fire-2 (+ rock-2).
-DRONE_ROUTE = ((-250.0, 150.0), (-650.0, 550.0), (757.0, -55.0), (-100.0, -350.0), (400.0, 345.0))
+DRONE_ROUTE = ((-250.0, 150.0), (-650.0, 550.0), (765.0, -57.0), (-100.0, -350.0), (400.0, 345.0))
 #: Towers on the two southern peaks: (id, offset east, north m). Mast height 20 m (a typical Korean forest-fire
 #: watch-camera mast on a ridge).
 TOWERS = (("tower-1", -4300.0, -3600.0), ("tower-2", 4600.0, -3200.0))

@@ -124,3 +124,12 @@ def test_read_only_role_cannot_upload_a_plan(monkeypatch, seeded, dem_path, tmp_
     next(b for b in at.button if "계획 만들기" in b.label).click().run()
     assert at.session_state["plan_geojson"]                 # planning and downloading stay allowed
     assert at.text_input(key="plan_connection").disabled and at.button(key="plan_upload").disabled
+
+
+def test_login_required_stops_the_page_until_logged_in(monkeypatch, seeded, tmp_path):
+    config = tmp_path / "firewatch.toml"
+    config.write_text("[dashboard]\nrequire_login = true\n", encoding="utf-8")
+    at = _app(monkeypatch, seeded["url"], config=config)
+    assert [b.label for b in at.button] == ["로그인"]
+    assert any("로그인이 필요합니다" in i.value for i in at.info)
+    assert not at.title and not _ack_buttons(at)          # nothing of the operations picture leaks

@@ -131,7 +131,8 @@ def test_locate_by_triangulation_relocates_pairs_and_states_fallbacks():
     assert info["dem_location"][:2] == [b.lon, b.lat]
     # the footprint moved with the fix
     assert fixed.footprint["coordinates"][0][0] == pytest.approx([fixed.lon, fixed.lat])
-    assert fallback.location_method == "dem" and "no other camera saw it within 300 s" in fallback.extra["triangulation"]["fallback"]
+    assert fallback.location_method == "dem"
+    assert "no other camera saw it within 300 s" in fallback.extra["triangulation"]["fallback"]
     assert fallback.location_uncertainty_m == pytest.approx(fallback.extra["triangulation"]["dem_uncertainty_m"])
     assert fallback.location_uncertainty_m > 100.0  # grazing ray at 8 km: hundreds of metres, not 30
     assert untouched is plain

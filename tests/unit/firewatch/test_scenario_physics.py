@@ -166,3 +166,25 @@ def test_towers_see_every_fire_of_the_default_layout():
             lon, lat, _ = true_ground_point(terrain, camera, pose, camera.cy_px, camera.cx_px)
             miss = GEOD.inv(fire.lon_deg, fire.lat_deg, float(lon), float(lat))[2]
             assert miss < 2.0, f"{tower.source_id} does not see {fire.fire_id} (ray lands {miss:.0f} m away)"
+
+
+def test_towers_resolve_every_false_target_with_3x3_full_pixels():
+    """The detector tells sun-heated plateaus from fire by size: each false target must fill a 3 × 3 pixel block."""
+    from scipy.ndimage import binary_erosion
+
+    from firewatch.scenario.layout import Site, make_false_targets, make_fires, make_towers, tower_shots
+    from firewatch.scenario.render import coverage
+
+    config = ScenarioConfig()
+    terrain = analytic_terrain(config.seed, lat_deg=37.66, lon_deg=126.98, extent_m=12000.0, cell_m=10.0)
+    site = Site(terrain)
+    targets = make_false_targets(site)
+    towers = make_towers(site, config, make_fires(site, config), targets)
+    for shot in tower_shots(towers, config)[:: config.tower_sweeps]:  # one frame per tower preset
+        geometry = ViewGeometry(shot.camera, shot.pose, terrain)
+        for target in targets:
+            found = coverage(geometry, target.polygon())
+            assert found is not None, f"{shot.source_id} does not see {target.target_id}"
+            full = found[2] >= 0.999
+            assert binary_erosion(full, np.ones((3, 3), bool)).any(), \
+                f"{shot.source_id} does not resolve {target.target_id}: {full.sum()} full pixels"

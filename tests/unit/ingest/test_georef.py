@@ -222,3 +222,18 @@ def test_footprint_is_clipped_at_the_horizon():
     # Nearest ground: bottom-centre pixel, depression atan((511 − cy)/fy) → 50·fy/(511 − cy) metres away.
     assert distances.min() == pytest.approx(50.0 * camera.fy_px / (511 - camera.cy_px), rel=0.01)
     assert GEOD.polygon_area_perimeter(ring[:, 0], ring[:, 1])[0] > 0.0
+
+
+def test_distorted_camera_frame_matches_exact_rays(hilly_terrain):
+    """Brown–Conrady lens: the per-pixel undistorted grid path agrees with exact rays at every pixel."""
+    camera = Camera(96, 80, 110.0, 112.0, 47.3, 40.1, distortion=(-0.25, 0.08, 0.001, -0.002, 0.0))
+    ground = float(hilly_terrain.elevation_at(LON0, LAT0))
+    pose = Pose(LAT0, LON0, ground + 150.0, yaw_deg=200.0, pitch_deg=-50.0, roll_deg=4.0)
+    frame = georeference(_frame(camera, pose), hilly_terrain, grid_step_px=8)
+    rows, cols = np.mgrid[0:80, 0:96]
+    exact = pixel_to_ground(camera, pose, rows, cols, hilly_terrain)
+    assert exact.hit.all()
+    horizontal = GEOD.inv(frame["lon"].values.ravel(), frame["lat"].values.ravel(), exact.lon_deg.ravel(),
+                          exact.lat_deg.ravel())[2]
+    footprint = np.sqrt(frame["pixel_area"].values.ravel())
+    assert np.all(horizontal < 0.1 * footprint)
