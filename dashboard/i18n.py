@@ -39,8 +39,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "acknowledged_by": ("확인: {operator} ({time})", "Acknowledged by {operator} ({time})"),
     "need_operator": ("먼저 사이드바에 근무자 이름을 입력하세요.", "Enter the operator name in the sidebar first."),
     "delivery": ("전송", "Delivery"),
-    "incident": ("산불", "Incident"),
-    "incidents": ("산불 목록", "Incidents"),
     "select_incident": ("산불 선택", "Select incident"),
     "none_selected": ("지도를 누르거나 목록에서 산불을 고르세요.", "Click an incident on the map or pick one."),
     "no_incidents": ("이 기간에 산불이 없습니다.", "No incidents in this time range."),

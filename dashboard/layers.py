@@ -348,7 +348,8 @@ def read_geojson(path: Path) -> dict:
                              "configuration") from exc
     if not isinstance(data, dict) or data.get("type") not in (
             "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "Point", "LineString", "MultiLineString"):
-        raise LayerDataError(f"{path}: not a GeoJSON object (type {data.get('type') if isinstance(data, dict) else data!r})")
+        found = data.get("type") if isinstance(data, dict) else type(data).__name__
+        raise LayerDataError(f"{path}: not a GeoJSON object (type {found!r}); expected a FeatureCollection")
     return data
 
 

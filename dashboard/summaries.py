@@ -8,14 +8,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dashboard.errors import InvalidSelection
 from dashboard.i18n import t
 from firewatch.model import Incident, parse_time
 
-TimeChoice = Literal["last_hour", "shift", "all_time", "custom"]
 TIME_CHOICES: tuple[str, ...] = ("last_hour", "shift", "all_time", "custom")
 
 #: The hottest a surface gets in the sun (DESIGN.md §4: sun-heated rock, roofs, solar panels reach 60-75 °C).
@@ -49,14 +47,6 @@ def time_window(choice: str, *, now: datetime, shift_hours: float,
     else:
         raise InvalidSelection(f"time filter {choice!r} is not one of {TIME_CHOICES} (custom needs a range)")
     return TimeWindow(start.replace(second=0, microsecond=0), now)
-
-
-def in_window(when: datetime | str | None, window: TimeWindow) -> bool:
-    """True when ``when`` lies inside ``window`` (unknown times are outside)."""
-    if when is None:
-        return False
-    moment = parse_time(when)
-    return (window.start is None or moment >= window.start) and moment <= window.end
 
 
 def local_time(when: datetime | str | None, zone: str) -> str:

@@ -34,6 +34,13 @@ class FusionConfig(BaseModel):
     #: Distinct looks (frames) needed to confirm: persistence over ≥ 2 looks at the same ground removed about half
     #: of the false positives in published airborne work (DESIGN.md §4).
     confirm_min_looks: int = Field(2, ge=2)
+    #: Looks needed when every look was `low` confidence (a barely-significant excess, ≤ the sun ceiling). One LWIR
+    #: band cannot tell a sub-pixel sun-heated panel from a 0.3 % fire (detection/config.py), and a fixed camera
+    #: sees the same panel at the same pixel on every sweep, so two such looks are not independent evidence.
+    #: VIIRS marks its weakest daytime detections `low` for the same reason (sun glint, hot bare surfaces;
+    #: Schroeder et al. 2014) and operational users drop them. A real fire grows: its next look is usually
+    #: `nominal` and confirms at once; a third `low` look still confirms so a smouldering spot is not lost.
+    confirm_min_looks_low_only: int = Field(3, ge=2)
     #: Distinct sources (source_id) that confirm at once: two independent sensors agreeing on one spot.
     confirm_min_sources: int = Field(2, ge=2)
     #: One look confirms only a high-confidence cluster at least this large: 3×3 pixels is the smallest resolved

@@ -333,8 +333,10 @@ class Fuser:
         if len(sources) >= cfg.confirm_min_sources:
             return f"seen by {len(sources)} sources ({', '.join(sources)})"
         looks = extra["unmasked_frame_ids"]
-        if len(looks) >= cfg.confirm_min_looks:
-            return f"seen in {len(looks)} looks"
+        low_only = extra.get("member_class", "low") == "low"
+        needed = cfg.confirm_min_looks_low_only if low_only else cfg.confirm_min_looks
+        if len(looks) >= needed:
+            return f"seen in {len(looks)} looks" + (" (each of low confidence)" if low_only else "")
         if (not hotspot.masked and hotspot.confidence_class == "high"
                 and hotspot.pixel_count >= cfg.single_look_min_pixels
                 and hotspot.saturated_fraction >= cfg.single_look_min_saturated_fraction):

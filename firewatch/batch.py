@@ -77,7 +77,7 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None,
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # connection refused / timed out; a worker process failed to start
         where = scheduler or f"a local cluster of {workers} worker(s)"
         raise BatchError(f"cannot start or reach the Dask scheduler at {where}: {exc}; check the address "
                          "(tcp://HOST:PORT, default port 8786) and that `dask scheduler` is running") from exc

@@ -1,9 +1,9 @@
 """Private kernel of :func:`ingest.terrain.intersect_rays`: hierarchical ray marching through a DEM + bisection.
 
 Rays are vectorised. Each ray's slant-range interval is first cut to where it can meet the DEM at all (below its
-maximum, not yet below its minimum). A coarse pass then steps half a *tile* (``TILE_CELLS`` DEM cells) at a time
-and keeps only the segments where the ray comes within reach of the tile maxima (dilated so a half-tile step can
-never skip a tile, and by one cell for the bilinear halo). Only those candidate segments are marched finely at half
+maximum, not yet below its minimum). A coarse pass then steps just under a *tile* (``TILE_CELLS`` DEM cells) at a
+time and keeps only the segments where the ray comes within reach of the maxima of the (at most 2×2) tiles the step
+spans (each tile's maximum includes a one-cell halo for bilinear sampling). Only those candidate segments are marched finely at half
 a DEM cell, nearest first, so the first crossing from above the ground to below it still wins (occlusion). The
 crossing is refined by bisection to ``RANGE_TOLERANCE_M`` and a final false-position step (millimetres). All
 positions are in the DEM's grid CRS through a quadratic ground-track model, exact at three points of each ray's
@@ -22,9 +22,18 @@ from ingest.terrain import RANGE_TOLERANCE_M, Terrain, _first_descent_roots, ray
 
 #: DEM cells per side of a coarse tile: 8 cuts the coarse samples 8-fold while a candidate segment costs 9 samples.
 TILE_CELLS = 8
+#: Coarse step in tiles: just under one, so a step's bounding box covers at most 2×2 tiles (checked exactly).
+COARSE_STEP_TILES = 0.95
+#: Fine samples per coarse step: 2·TILE_CELLS intervals of at most half a DEM cell.
+FINE_STEPS = 2 * TILE_CELLS
 #: Extra height (m) a ray must clear above a tile maximum to skip it: covers the sag of the curved ray between two
 #: coarse samples (a·Δt²/4 < 1e-4 m for half-tile steps of a 100 m DEM) with a wide margin.
 SKIP_MARGIN_M = 0.1
+#: Largest disagreement (metres) a local polynomial map may show at its check points before exact geodesics are
+#: used instead: far below the 0.05 m range tolerance of the intersection.
+LOCAL_MAP_TOLERANCE_M = 0.005
+#: Below this many rays, exact per-ray geodesics are cheaper than fitting a local map.
+_LOCAL_MAP_MIN_RAYS = 64
 #: Upper bound on coarse samples held at once (about 50 MB of float64 work arrays).
 _MAX_COARSE_SAMPLES = 1_000_000
 
@@ -34,9 +43,9 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 def tile_maxima(terrain: Terrain, tile: int = TILE_CELLS) -> np.ndarray:
     """Per tile of ``tile × tile`` cells, the highest elevation any bilinear sample within reach of it can have.
 
-    Each cell is first dilated by its 8 neighbours (bilinear samples mix neighbouring cells), tiles are reduced by
-    maximum, and tiles are dilated by their 8 neighbours (a half-tile step can enter the next tile). Nodata cells
-    make their tiles +inf, so a ray passing them is always marched finely and the hole is found. Cached per terrain.
+    Each cell is first dilated by its 8 neighbours (bilinear samples mix neighbouring cells), then tiles are reduced
+    by maximum. Nodata cells make their tiles +inf, so a ray passing them is always marched finely and the hole is
+    found. Cached per terrain.
     """
     cached = terrain._tile_max_cache.get(tile)
     if cached is not None:
@@ -49,9 +58,73 @@ def tile_maxima(terrain: Terrain, tile: int = TILE_CELLS) -> np.ndarray:
     padded = np.full((n_ty * tile, n_tx * tile), -np.inf)
     padded[:rows, :cols] = halo
     maxima = padded.reshape(n_ty, tile, n_tx, tile).max(axis=(1, 3))
-    maxima = ndimage.maximum_filter(maxima, size=3, mode="nearest")
     terrain._tile_max_cache[tile] = maxima
     return maxima
+
+
+class LocalMap:
+    """Cubic polynomials from local azimuthal-equidistant offsets ``(east, north)`` (metres along the geodesic from
+    the camera) to WGS 84 degrees and, with a terrain, to its grid metres; fitted on exact :class:`pyproj.Geod`
+    points and accepted only when they reproduce independent check points within ``LOCAL_MAP_TOLERANCE_M``.
+
+    One fit serves every ray of a batch, replacing three geodesic computations per ray. Cubic terms carry earth
+    curvature, meridian convergence and the projection's scale variation; the next order is about d⁴/R³ (3 mm at
+    30 km), so the check passes for every practical radius.
+    """
+
+    def __init__(self, lon0: float, lat0: float, radius_m: float, terrain: Terrain | None = None) -> None:
+        self.lon0, self.lat0, self.radius = lon0, lat0, max(float(radius_m), 1.0)
+        self.terrain = terrain
+        fit_az, fit_d = np.meshgrid(np.arange(0.0, 360.0, 30.0), np.array([0.25, 0.5, 0.75, 1.0]) * self.radius)
+        check_az, check_d = np.meshgrid(np.arange(15.0, 360.0, 45.0), np.array([0.37, 0.63, 0.9]) * self.radius)
+        az = np.concatenate([[0.0], fit_az.ravel(), check_az.ravel()])
+        d = np.concatenate([[0.0], fit_d.ravel(), check_d.ravel()])
+        n_fit = 1 + fit_az.size
+        lon, lat, _ = _GEOD.fwd(np.full(az.size, lon0), np.full(az.size, lat0), az, d)
+        east, north = d * np.sin(np.radians(az)), d * np.cos(np.radians(az))
+        targets = [np.asarray(lon) - lon0, np.asarray(lat) - lat0]
+        metres_per_unit = [111_320.0 * math.cos(math.radians(lat0)), 110_574.0]
+        if terrain is not None:
+            x, y = terrain.lonlat_to_xy(lon, lat)
+            self.x0, self.y0 = terrain.lonlat_to_xy(lon0, lat0)
+            targets += [np.asarray(x) - self.x0, np.asarray(y) - self.y0]
+            metres_per_unit += [1.0, 1.0]
+        design = self._design(east, north)
+        self.coefficients = np.linalg.lstsq(design[:n_fit], np.column_stack(targets)[:n_fit], rcond=None)[0]
+        residual = np.abs(design[n_fit:] @ self.coefficients - np.column_stack(targets)[n_fit:])
+        self.ok = bool(np.all(residual * np.array(metres_per_unit) < LOCAL_MAP_TOLERANCE_M))
+
+    def _design(self, east: np.ndarray, north: np.ndarray) -> np.ndarray:
+        u, v = east / self.radius, north / self.radius
+        return np.stack([u, v, u * u, u * v, v * v, u * u * u, u * u * v, u * v * v, v * v * v], axis=-1)
+
+    def _evaluate(self, east: np.ndarray, north: np.ndarray, columns: slice) -> np.ndarray:
+        return self._design(east, north) @ self.coefficients[:, columns]
+
+    def lonlat(self, east: np.ndarray, north: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """WGS 84 degrees of the points ``(east, north)`` metres (geodesic distance and azimuth) from the camera."""
+        out = self._evaluate(east, north, slice(0, 2))
+        return self.lon0 + out[..., 0], self.lat0 + out[..., 1]
+
+    def grid_xy(self, east: np.ndarray, north: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Terrain grid metres of the points ``(east, north)``."""
+        out = self._evaluate(east, north, slice(2, 4))
+        return self.x0 + out[..., 0], self.y0 + out[..., 1]
+
+
+def lonlat_along(lon0: float, lat0: float, azimuth_deg: np.ndarray, distance_m: np.ndarray):
+    """WGS 84 degrees at ``distance_m`` along geodesics leaving ``(lon0, lat0)`` at ``azimuth_deg`` (arrays ``(N,)``).
+
+    Large batches go through one :class:`LocalMap` fit; small ones (or a failed fit) through :class:`pyproj.Geod`.
+    """
+    if azimuth_deg.size >= _LOCAL_MAP_MIN_RAYS:
+        local = LocalMap(lon0, lat0, float(np.max(distance_m)))
+        if local.ok:
+            az = np.radians(azimuth_deg)
+            return local.lonlat(distance_m * np.sin(az), distance_m * np.cos(az))
+    lon, lat, _ = _GEOD.fwd(np.full(azimuth_deg.size, lon0), np.full(azimuth_deg.size, lat0), azimuth_deg,
+                            distance_m)
+    return np.asarray(lon), np.asarray(lat)
 
 
 def _track_model(terrain: Terrain, lon0: float, lat0: float, azimuth_deg: np.ndarray, d_end: np.ndarray):
@@ -93,8 +166,17 @@ def march_rays(terrain: Terrain, lon0: float, lat0: float, h0: float, azimuth_de
     active = np.isfinite(t_lo) & (t_hi > t_lo)
     if not active.any():
         return out_range, out_elev, uncovered
-    position = _track_model(terrain, lon0, lat0, azimuth_deg, np.where(active, t_hi * cos_el, 0.0))
-    coarse_step_m = TILE_CELLS * terrain.resolution_m / 2.0  # horizontal
+    d_end = np.where(active, t_hi * cos_el, 0.0)
+    local = LocalMap(lon0, lat0, float(d_end.max()), terrain) if active.sum() >= _LOCAL_MAP_MIN_RAYS else None
+    if local is not None and local.ok:
+        sin_az, cos_az = np.sin(np.radians(azimuth_deg)), np.cos(np.radians(azimuth_deg))
+
+        def position(index, d):
+            return local.grid_xy(d * sin_az[index], d * cos_az[index])
+    else:
+        position = _track_model(terrain, lon0, lat0, azimuth_deg, d_end)
+    # A coarse step shorter than a tile (5 % margin for the projection's scale factor) spans at most 2×2 tiles.
+    coarse_step_m = COARSE_STEP_TILES * TILE_CELLS * terrain.resolution_m  # horizontal
     n_coarse = np.where(active, np.maximum(1.0, np.ceil((t_hi - t_lo) * cos_el / coarse_step_m)), 0).astype(np.intp)
     rays = np.flatnonzero(active)
     cum = np.cumsum(n_coarse[rays] + 1)
@@ -130,14 +212,18 @@ def _march_chunk(terrain, rays, position, h0, sin_el, cos_el, t_lo, t_hi, n_coar
     tile_c = np.floor((inv.a * x + inv.c) / TILE_CELLS)
     tile_r = np.floor((inv.e * y + inv.f) / TILE_CELLS)
     inside = (tile_c >= 0) & (tile_c < n_tx) & (tile_r >= 0) & (tile_r < n_ty)
-    reach = np.full(owner.size, np.inf)  # outside the DEM: always look closely (finds the edge → uncovered)
-    reach[inside] = maxima[tile_r[inside].astype(np.intp), tile_c[inside].astype(np.intp)]
-    h = ray_height_m(h0, t, sin_el[owner], cos_el[owner], refraction_k)
+    tr = np.where(inside, tile_r, 0).astype(np.intp)
+    tc = np.where(inside, tile_c, 0).astype(np.intp)
     last = k == n_coarse[owner]
-    h_next = np.empty_like(h)
-    h_next[:-1] = h[1:]
-    h_next[-1] = np.inf
-    candidate = ~last & (np.minimum(h, h_next) - SKIP_MARGIN_M <= reach)
+    nxt = np.minimum(np.arange(owner.size) + 1, owner.size - 1)   # next sample of the same ray (unless last)
+    # Highest tile a segment can touch: the four tiles spanned by its end points (outside the DEM: +inf, so the
+    # fine march finds the edge and reports the ray as uncovered).
+    reach = np.full(owner.size, np.inf)
+    both = inside & inside[nxt]
+    reach[both] = np.maximum(np.maximum(maxima[tr[both], tc[both]], maxima[tr[nxt][both], tc[nxt][both]]),
+                             np.maximum(maxima[tr[both], tc[nxt][both]], maxima[tr[nxt][both], tc[both]]))
+    h = ray_height_m(h0, t, sin_el[owner], cos_el[owner], refraction_k)
+    candidate = ~last & (np.minimum(h, h[nxt]) - SKIP_MARGIN_M <= reach)
     cand = np.flatnonzero(candidate)              # grouped by ray, nearest first
     cand_owner = owner[cand]
     first = np.searchsorted(cand_owner, rays, side="left")
@@ -145,7 +231,7 @@ def _march_chunk(terrain, rays, position, h0, sin_el, cos_el, t_lo, t_hi, n_coar
     pointer = first.copy()
     lo_t = np.full(rays.size, np.nan)
     hi_t = np.full(rays.size, np.nan)
-    fine = np.arange(TILE_CELLS + 1) / TILE_CELLS
+    fine = np.arange(FINE_STEPS + 1) / FINE_STEPS
     pending = pointer < stop
     while pending.any():
         sel = np.flatnonzero(pending)
@@ -156,14 +242,14 @@ def _march_chunk(terrain, rays, position, h0, sin_el, cos_el, t_lo, t_hi, n_coar
         diff, _ = gap(idx, ts)
         crossing = (diff[:, :-1] > 0.0) & (diff[:, 1:] <= 0.0)
         hole = np.isnan(diff)
-        big = TILE_CELLS + 2
+        big = FINE_STEPS + 2
         first_cross = np.where(crossing.any(axis=1), crossing.argmax(axis=1), big)
         first_hole = np.where(hole.any(axis=1), hole.argmax(axis=1), big)
         crossed = first_cross < big
         found = crossed & (first_hole > first_cross)  # a hole before the crossing: unknown ground
         holed = ~found & (first_hole < big)
         rows = np.arange(sel.size)
-        j = np.minimum(first_cross, TILE_CELLS - 1)
+        j = np.minimum(first_cross, FINE_STEPS - 1)
         lo_t[sel[found]] = ts[rows, j][found]
         hi_t[sel[found]] = ts[rows, j + 1][found]
         uncovered[rays[sel[holed]]] = True

@@ -25,7 +25,7 @@ def _login_gate(config: DashboardConfig, lang: str) -> tuple[bool, str]:
     """Stop the page until the user logs in (when required); return (may act, user's display name)."""
     if not config.require_login:
         return True, ""
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         st.info(t("login_required", lang))
         st.button(t("login", lang), on_click=st.login)
         st.stop()

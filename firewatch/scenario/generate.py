@@ -18,7 +18,7 @@ from firewatch.scenario.layout import Site, drone_shots, make_false_targets, mak
 from firewatch.scenario.model import FrameRecord, Scenario, ScenarioPaths
 from firewatch.scenario.outputs import (demo_toml, feature, feature_collection, sidecar, write_frame_tiff,
                                         write_json)
-from firewatch.scenario.render import HeatSource, pixel_grid, render
+from firewatch.scenario.render import HeatSource, render
 from firewatch.scenario.sun import solar_position
 from firewatch.scenario.terrain import terrain_for
 
@@ -68,7 +68,7 @@ def generate_scenario(out_dir: Path | str, config: ScenarioConfig | None = None,
         cached = view_cache.get(shot.view_key) if shot.view_key else None
         if cached is None:
             geometry = ViewGeometry(shot.camera, shot.pose, terrain)
-            cached = (geometry, geometry.cast(*pixel_grid(shot.camera)))
+            cached = (geometry, geometry.cast_frame())
             if shot.view_key:
                 view_cache[shot.view_key] = cached
         geometry, centre = cached

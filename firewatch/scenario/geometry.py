@@ -38,6 +38,10 @@ _POLY_DEGREE = 3
 _MIN_STEP_FRACTION = 3e-3
 _MIN_STEP_M = 0.25
 _FINAL_BRACKET_M = 0.5
+#: Coarse-to-fine casting for down-looking views (see ViewGeometry.cast_frame).
+_COARSE_MAX_PITCH_DEG = -30.0
+_COARSE_STEP_PX = 8
+_START_FRACTION = 0.8
 #: The last full-frame camera-frame ray bundle (every shot of a camera reuses it).
 _RAY_CACHE: dict = {}
 
@@ -137,9 +141,13 @@ class ViewGeometry:
         y = ((ay[:, 3] * s + ay[:, 2]) * s + ay[:, 1]) * s + ay[:, 0]
         return self.z_m + (uz + CURVATURE_PER_M * hh * t) * t - self.terrain.sample(x, y)
 
-    def cast(self, rows, cols) -> dict[str, np.ndarray]:
+    def cast(self, rows, cols, *, t_start=None) -> dict[str, np.ndarray]:
         """Cast the pixels' rays; returns flat arrays ``t`` (slant distance, m), ``x``, ``y`` (scene CRS), ``z``
-        (m AMSL), ``direction`` (ENU unit vectors); ``t`` and the ground values are NaN for sky."""
+        (m AMSL), ``direction`` (ENU unit vectors); ``t`` and the ground values are NaN for sky.
+
+        ``t_start`` (flat, metres, NaN = 0) lets a ray start marching further out when a neighbouring ray's hit says
+        nothing nearer can be in the way; a start that is already below the terrain falls back to 0.
+        """
         direction = self.rays_enu(rows, cols)
         count = direction.shape[0]
         ax, ay = self._ray_coefficients(direction)
@@ -149,8 +157,13 @@ class ViewGeometry:
         hi = np.full(count, np.nan)
         descent = self.max_slope * np.sqrt(hh) - uz
         active = np.flatnonzero(descent > 1e-9)
-        t = np.zeros(active.size)
+        t = np.zeros(active.size) if t_start is None else np.nan_to_num(np.ravel(t_start)[active], nan=0.0)
         gap = self._height_gap((ax[active], ay[active], uz[active], hh[active]), t)
+        retry = (t > 0) & ~(gap > 0)
+        if retry.any():
+            t[retry] = 0.0
+            sub = active[retry]
+            gap[retry] = self._height_gap((ax[sub], ay[sub], uz[sub], hh[sub]), t[retry])
         keep = np.isfinite(gap) & (gap > 0)
         active, t, gap = active[keep], t[keep], gap[keep]
         rays = (ax[active], ay[active], uz[active], hh[active])
@@ -170,6 +183,25 @@ class ViewGeometry:
                 t, gap = t_next, gap_next
         self._refine((ax, ay, uz, hh), lo, hi)
         return self._ground(direction, hi)
+
+    def cast_frame(self) -> dict[str, np.ndarray]:
+        """:meth:`cast` every pixel centre of the frame (row-major). Views looking down at least 30° (drones) first
+        cast every 8th row and column and start each ray at 80 % of its nearest coarse neighbours' shortest hit:
+        with terrain features hundreds of metres wide, nothing closer can hide between rays a few metres apart."""
+        rows, cols = np.mgrid[0:self.camera.height_px, 0:self.camera.width_px].astype(np.float64)
+        if self.pose.pitch_deg > _COARSE_MAX_PITCH_DEG:
+            return self.cast(rows, cols)
+        coarse_r = np.unique(np.r_[np.arange(0, self.camera.height_px, _COARSE_STEP_PX), self.camera.height_px - 1])
+        coarse_c = np.unique(np.r_[np.arange(0, self.camera.width_px, _COARSE_STEP_PX), self.camera.width_px - 1])
+        grid_r, grid_c = np.meshgrid(coarse_r.astype(float), coarse_c.astype(float), indexing="ij")
+        t_coarse = self.cast(grid_r, grid_c)["t"].reshape(grid_r.shape)
+        i = np.clip(np.searchsorted(coarse_r, np.arange(self.camera.height_px), side="right") - 1, 0,
+                    coarse_r.size - 2)
+        j = np.clip(np.searchsorted(coarse_c, np.arange(self.camera.width_px), side="right") - 1, 0,
+                    coarse_c.size - 2)
+        nearest = np.minimum(np.minimum(t_coarse[i][:, j], t_coarse[i + 1][:, j]),
+                             np.minimum(t_coarse[i][:, j + 1], t_coarse[i + 1][:, j + 1]))
+        return self.cast(rows, cols, t_start=_START_FRACTION * nearest)
 
     def _refine(self, rays: tuple[np.ndarray, ...], lo: np.ndarray, hi: np.ndarray) -> None:
         """Bisection down to a bracket of _FINAL_BRACKET_M, then one linear interpolation (gap is smooth and

@@ -28,15 +28,16 @@ GEOD = Geod(ellps="WGS84")
 FIRE_SITES = ((-250.0, 150.0, 0.04), (450.0, 350.0, 0.29), (150.0, 650.0, 0.50))
 #: False targets: (id, kind, offset east, north m, width m (across), length m (along azimuth), azimuth deg,
 #: temperature K). Seen from the towers (5–6 km, 0.65 mrad pixels of ~3.7 m, ~2° depression) a surface is
-#: foreshortened by the sine of its grazing angle, so each target lies on a 17–31° tower-facing flank of a knoll
-#: (terrain.KNOLLS) and is long enough down-slope for ≥ 3 × 3 fully covered tower pixels; the drone (~0.15 m pixels)
-#: resolves them easily. 55–70 °C is what sunlit dark granite, the metal roofs of cattle sheds and warehouses, and
+#: foreshortened by the sine of its grazing angle, so each target lies on a 25–40° tower-facing flank of a knoll
+#: (terrain.KNOLLS) and is long enough down-slope for ≥ 3 × 3 fully covered tower pixels (checked by
+#: tests/unit/firewatch/test_scenario_physics.py); the roofs are turned 50° so their edges run along and across the
+#: farther tower's line of sight. The drone (0.15–0.3 m pixels) resolves them easily. 55–70 °C is what sunlit dark granite, the metal roofs of cattle sheds and warehouses, and
 #: PV modules reach on a spring afternoon.
 FALSE_TARGETS = (
     ("rock-1", "rock", -650.0, 550.0, 45.0, 60.0, 0.0, 333.0),
     ("rock-2", "rock", 350.0, 350.0, 40.0, 60.0, 0.0, 331.0),
-    ("roof-1", "roof", 765.0, -20.0, 60.0, 60.0, 0.0, 338.0),
-    ("roof-2", "roof", 765.0, -95.0, 60.0, 60.0, 0.0, 336.0),
+    ("roof-1", "roof", 765.0, -15.0, 60.0, 60.0, 50.0, 338.0),
+    ("roof-2", "roof", 765.0, -100.0, 60.0, 60.0, 50.0, 336.0),
     ("solar-1", "solar", -100.0, -350.0, 130.0, 110.0, 0.0, 341.0),
 )
 #: Drone route (points of interest in flight order): fire-1, rock-1, village, solar field, fire-2 (+ rock-2).

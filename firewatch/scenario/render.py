@@ -42,13 +42,22 @@ class HeatSource:
     temperature_k: float
 
 
-def pixel_grid(camera) -> tuple[np.ndarray, np.ndarray]:
-    return np.mgrid[0:camera.height_px, 0:camera.width_px].astype(np.float64)
+#: Corner rays start at this fraction of the shortest hit of the four pixel centres around them.
+_CORNER_START_FRACTION = 0.8
 
 
-def coverage(geometry: ViewGeometry, polygon: Polygon) -> tuple[int, int, np.ndarray] | None:
+def corner_start(centre_t: np.ndarray) -> np.ndarray:
+    """Start distances (m) for the ``(rows + 1) × (cols + 1)`` pixel-corner rays from the pixel-centre hits
+    ``centre_t`` (rows × cols): a fraction of the nearest of the four centres around each corner (0 next to sky)."""
+    padded = np.pad(centre_t, 1, mode="edge")
+    nearest = np.minimum(np.minimum(padded[:-1, :-1], padded[:-1, 1:]), np.minimum(padded[1:, :-1], padded[1:, 1:]))
+    return np.nan_to_num(_CORNER_START_FRACTION * nearest, nan=0.0)
+
+
+def coverage(geometry: ViewGeometry, polygon: Polygon, *, corner_t_start: np.ndarray | None = None
+             ) -> tuple[int, int, np.ndarray] | None:
     """Fraction of each pixel footprint covered by ``polygon``: ``(row0, col0, fractions window)`` or None when the
-    polygon is out of view."""
+    polygon is out of view. ``corner_t_start`` (from :func:`corner_start`) speeds up the corner rays."""
     camera = geometry.camera
     rings = [np.asarray(polygon.exterior.coords)] + [np.asarray(r.coords) for r in polygon.interiors]
     vertices = np.concatenate(rings)
@@ -66,7 +75,8 @@ def coverage(geometry: ViewGeometry, polygon: Polygon) -> tuple[int, int, np.nda
         if r0 > r1 or c0 > c1:
             return None
     corner_r, corner_c = np.mgrid[r0 - 0.5:r1 + 1.0:1.0, c0 - 0.5:c1 + 1.0:1.0]
-    ground = geometry.cast(corner_r, corner_c)
+    start = None if corner_t_start is None else corner_t_start[r0:r1 + 2, c0:c1 + 2]
+    ground = geometry.cast(corner_r, corner_c, t_start=start)
     shape = corner_r.shape
     gx = ground["x"].reshape(shape)
     gy = ground["y"].reshape(shape)
@@ -131,10 +141,11 @@ def render(geometry: ViewGeometry, centre: dict, sources: list[HeatSource], *, s
     per_source: dict[str, np.ndarray] = {}
     seen_ground = box(np.nanmin(x) - 1.0, np.nanmin(y) - 1.0, np.nanmax(x) + 1.0, np.nanmax(y) + 1.0) \
         if ground.any() else None
+    corner_t_start = corner_start(t)
     for source in sources:
         if seen_ground is None or not source.polygon.intersects(seen_ground):
             continue
-        found = coverage(geometry, source.polygon)
+        found = coverage(geometry, source.polygon, corner_t_start=corner_t_start)
         if found is None:
             continue
         r0, c0, fraction = found

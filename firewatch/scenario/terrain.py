@@ -45,7 +45,7 @@ PEAKS = (
 KNOLLS = (
     (-650.0, 605.0, 45.0, 45.0),    # tor above rock-1
     (350.0, 405.0, 45.0, 45.0),     # tor above rock-2
-    (765.0, 25.0, 40.0, 80.0),      # village terrace ramp (roofs)
+    (765.0, 60.0, 80.0, 100.0),     # village spur (roofs on its terraced south face)
     (-100.0, -230.0, 60.0, 120.0),  # solar-field slope
 )
 #: Smooth noise: number of plane waves, wavelength range (m) and total peak-to-peak amplitude (m). Wavelengths of

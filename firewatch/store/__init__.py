@@ -72,7 +72,13 @@ class Store(RecordMethods, OutboxMethods):
         return cls(url, **kwargs)
 
     def migrate(self) -> int:
-        """Bring the schema to the current version (idempotent); return the version."""
+        """Bring the schema to the current version (idempotent); return the version.
+
+        An up-to-date database is only read (no write lock: dashboards and workers open stores all the time while
+        the pipeline writes); otherwise the migration runs in one write transaction."""
+        with self._read() as conn:
+            if current_version(conn) == LATEST_VERSION:
+                return LATEST_VERSION
         with self._write() as conn:
             return migrate(conn, where=f"database {self.display_url}")
 

@@ -5,9 +5,10 @@ current version of a database is the highest row of ``schema_version`` (0 for an
 missing steps in order inside one write transaction, so a crash leaves the database at the old version, and two
 processes opening a fresh database at once do not race (SQLite ``BEGIN IMMEDIATE``; PostgreSQL advisory lock).
 
-Rule for future versions: a migration that changes an existing table writes its own DDL (``ALTER TABLE …``) and the
-earlier steps keep creating the table as it was then (freeze a copy of the old :class:`~sqlalchemy.Table` inside the
-step) — never edit a released step.
+Rule for future versions: never edit a released step. A step that changes an existing table writes its own DDL
+(``ALTER TABLE …``) and must work on databases created by every earlier version: either freeze a copy of the old
+:class:`~sqlalchemy.Table` in the earlier step, or — for added nullable columns — add only what is missing, as step 3
+does (step 1 creates tables from the current definitions).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, func, inspect, select, text
 
 from firewatch.errors import StoreError
 from firewatch.model import utc_now
-from firewatch.store.schema import CORE_TABLES, OUTBOX_TABLES, schema_version
+from firewatch.store.schema import CORE_TABLES, OUTBOX_TABLES, incident_history, schema_version
 
 #: Arbitrary constant key of the PostgreSQL advisory lock held while migrating ("FWMIGRAT" read as hex-ish digits).
 _PG_MIGRATION_LOCK = 0x46574D49
@@ -36,9 +37,20 @@ def _create_outbox(conn: Connection) -> None:
         table.create(conn)
 
 
+def _history_location(conn: Connection) -> None:
+    """Version 3: ``incident_history`` gains ``lat``/``lon`` (where the fire was at each snapshot: fires move).
+
+    Databases created since this version already have them from step 1, so only missing columns are added."""
+    present = {column["name"] for column in inspect(conn).get_columns(incident_history.name)}
+    for name in ("lat", "lon"):
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE {incident_history.name} ADD COLUMN {name} FLOAT"))
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _create_core,
     2: _create_outbox,
+    3: _history_location,
 }
 LATEST_VERSION = max(MIGRATIONS)
 

@@ -125,7 +125,7 @@ incident_history = Table(
     Column("incident_id", String(64), ForeignKey("incidents.incident_id"), nullable=False),
     Column("time", UTCDateTime, nullable=False),
     Column("state", String(16), nullable=False),
-    Column("lat", Float),  # where the fire was at that time (it moves as it spreads)
+    Column("lat", Float),  # where the fire was at that time (it moves as it spreads); schema version 3
     Column("lon", Float),
     Column("area_m2", Float),
     Column("max_frp_kw", Float),

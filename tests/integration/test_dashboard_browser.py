@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import socket
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +50,17 @@ def _write_dem(path: Path) -> None:
         dst.write(elevation.astype(np.float32), 1)
 
 
+def _write_ortho(path: Path) -> None:
+    """A 400 m × 400 m orthophoto (kelvin, NaN outside the frame) around :data:`CENTER`."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32652", always_xy=True).transform(CENTER[1], CENTER[0])
+    temperature = np.full((40, 40), 295.0, dtype=np.float32)
+    temperature[15:20, 15:20] = 900.0
+    temperature[:, :5] = np.nan
+    with rasterio.open(path, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32", crs="EPSG:32652",
+                       transform=from_origin(x - 200.0, y + 200.0, 10.0, 10.0), nodata=np.nan) as dst:
+        dst.write(temperature, 1)
+
+
 @pytest.fixture()
 def server(tmp_path: Path):
     if CHROMIUM is None:
@@ -65,7 +75,9 @@ def server(tmp_path: Path):
         "hotspot_cluster_threshold = 1000\n", encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'firewatch.db'}"
     store = Store(url)
-    written = seed_store(store, incident_count=9, hotspots_per_incident=3, center=CENTER, now=utc_now(), seed=3)
+    _write_ortho(tmp_path / "ortho.tif")
+    written = seed_store(store, incident_count=9, hotspots_per_incident=3, center=CENTER, now=utc_now(), seed=3,
+                         ortho_path=str(tmp_path / "ortho.tif"))
     port = _free_port()
     process = start_dashboard(url, port=port, config_path=tmp_path / "firewatch.toml",
                               log_path=tmp_path / "server.log")
@@ -104,9 +116,11 @@ def test_map_renders_offline_with_layers_coordinates_and_live_refresh(server):
             assert frame.locator("path.fw-no-perimeter").count() == 1
             assert frame.locator("path.fw-hotspot").count() == written["hotspots"] == 27
             assert frame.locator("path.fw-camera").count() >= 1
-            hillshade = frame.locator("img.leaflet-image-layer")
-            assert hillshade.count() >= 1
-            assert hillshade.first.evaluate("img => img.complete && img.naturalWidth > 0")
+            pictures = frame.locator("img.leaflet-image-layer")                # hillshade + thermal orthophoto
+            assert pictures.count() == 2
+            for index in range(2):
+                assert pictures.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+            assert "≥ 200" in frame.locator(".fw-legend").inner_text()
 
             # coordinate readout under the mouse vs pyproj (EPSG:5186, metres, shown to 0.1 m)
             box = frame.locator(".leaflet-container").bounding_box()

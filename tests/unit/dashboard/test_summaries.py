@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dashboard.errors import InvalidSelection
-from dashboard.summaries import (TimeWindow, explain_confidence, in_window, latest_ortho, local_time, reference_time,
+from dashboard.summaries import (TimeWindow, explain_confidence, latest_ortho, local_time, reference_time,
                                  time_window)
 from firewatch.model import Incident
 
@@ -36,12 +36,6 @@ def test_time_windows():
 def test_bad_time_choice(choice, custom):
     with pytest.raises(InvalidSelection, match="time filter"):
         time_window(choice, now=NOW, shift_hours=8, custom=custom)
-
-
-def test_in_window_edges_and_unknown_time():
-    window = TimeWindow(NOW - timedelta(hours=1), NOW)
-    assert in_window(NOW, window) and in_window(NOW - timedelta(hours=1), window)
-    assert not in_window(NOW + timedelta(seconds=1), window) and not in_window(None, window)
 
 
 def test_local_time_is_seoul_by_default():

@@ -14,7 +14,7 @@ import rasterio
 import typer
 from pyproj import Geod, Transformer
 from rasterio.errors import NotGeoreferencedWarning
-from rasterio.transform import from_origin
+from affine import Affine
 import shapely
 from shapely import ops
 from shapely.geometry import Point, shape
@@ -238,7 +238,7 @@ def _ramp_dem(path: Path, *, crs: str = "EPSG:32652") -> tuple[float, float]:
     xs = west + (np.arange(n) + 0.5) * cell
     heights = np.tile(200.0 + 0.1 * (xs - west), (n, 1)).astype(np.float32)
     with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=crs,
-                       transform=from_origin(west, north, cell, cell), nodata=-9999.0) as dst:
+                       transform=Affine(cell, 0.0, west, 0.0, -cell, north), nodata=-9999.0) as dst:
         dst.write(heights, 1)
     return west, north
 
@@ -283,7 +283,7 @@ def test_bad_dem_inputs_raise(tmp_path):
         generate_scenario(tmp_path / "a", ScenarioConfig.small(terrain="file"))
     geographic = tmp_path / "geographic.tif"
     with rasterio.open(geographic, "w", driver="GTiff", width=8, height=8, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=from_origin(126.9, 37.7, 0.001, 0.001)) as dst:
+                       crs="EPSG:4326", transform=Affine(0.001, 0.0, 126.9, 0.0, -0.001, 37.7)) as dst:
         dst.write(np.zeros((8, 8), np.float32), 1)
     with pytest.raises(ScenarioError, match="not a projected metric CRS"):
         file_terrain(geographic)

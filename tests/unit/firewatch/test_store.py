@@ -109,7 +109,7 @@ def test_new_database_is_wal_at_latest_version_with_all_tables(db_path):
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")]
     assert {"frames", "hotspots", "incidents", "incident_history", "alerts", "deliveries", "endpoint_state",
             "acknowledgements", "schema_version"} <= tables
-    assert versions == [1, 2] and LATEST_VERSION == 2 and store.schema_version() == 2
+    assert versions == [1, 2, 3] and LATEST_VERSION == 3 and store.schema_version() == 3
 
 
 def test_every_connection_gets_the_pragmas(db_path):
@@ -136,10 +136,24 @@ def test_opening_a_version_1_database_migrates_it_and_keeps_its_rows(url):
     old.close()
 
     reopened = Store(url)
-    assert reopened.schema_version() == 2
+    assert reopened.schema_version() == LATEST_VERSION
     assert reopened.has_frame("abc")
     assert reopened.frames(status="quarantined")[0]["reason"] == "unreadable header"
     assert reopened.alerts() == []  # the outbox tables exist now
+
+
+def test_a_version_2_history_table_gains_the_location_columns(store, url):
+    with store._engine.begin() as conn:  # the table as version 2 made it
+        conn.execute(text("ALTER TABLE incident_history DROP COLUMN lat"))
+        conn.execute(text("ALTER TABLE incident_history DROP COLUMN lon"))
+        conn.execute(text("DELETE FROM schema_version WHERE version = 3"))
+    store.close()
+    reopened = Store(url)
+    assert reopened.schema_version() == 3
+    assert {"lat", "lon"} <= {c["name"] for c in inspect(reopened._engine).get_columns("incident_history")}
+    ingest(reopened, "f1", T0, [make_hotspot(1, "f1", T0)])
+    (row,) = reopened.incident_history(reopened.list_incidents()[0].incident_id)
+    assert row["lat"] == pytest.approx(37.5) and row["lon"] == pytest.approx(127.0)
 
 
 def test_a_newer_database_is_refused_with_upgrade_advice(store, url):
@@ -160,6 +174,12 @@ def test_bad_urls_and_missing_files_are_clear_errors(tmp_path):
     assert not (tmp_path / "absent.db").exists()
     with pytest.raises(StoreError, match="does not exist"):
         Store(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+
+
+def test_an_in_memory_store_works_for_one_thread():
+    store = Store("sqlite://")
+    store.record_quarantine({"path": "/data/x.tif", "content_sha256": "a"}, "unreadable")
+    assert store.has_frame("a") and store.stats()["frames"] == {"accepted": 0, "quarantined": 1}
 
 
 # --- frames, hotspots, incidents ----------------------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""Benchmark: the whole pipeline per stage (read, georeference, detect, fuse, store) and end to end, on 640×512
+drone frames, each figure beside ONE numpy pass over a 640×512 float32 frame measured in the same run; memory peak;
+Dask speed-up from 1 to 2 worker processes.
+
+    .venv/bin/python -P bench/pipeline.py [--rounds 3] [--no-dask]
+
+Frames: a drone-only synthetic scenario (ScenarioConfig(tower_count=0, drone_passes=1): 10 frames of 640×512 over
+the analytic Bukhansan terrain, fires and sun-heated false targets), generated once and cached in the temp folder.
+Each round runs every frame through ``Pipeline.process`` into a fresh SQLite store (terrain loaded once, as in
+`firewatch watch`); stage times are the pipeline's own per-frame timings (``read`` includes the SHA-256 of the
+file), end to end is wall time including hashing and the store's once-only check. Stage figures: frames per second
+(fps), ms per frame and the ratio ms per frame / numpy pass (how many full-frame passes the stage costs).
+Aim (issue 8): end to end ≥ 60 fps on one core (two 30 Hz streams). Results: bench/results/pipeline.json, with the
+change vs the previous run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import shutil
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("bench_common", Path(__file__).resolve().with_name("common.py"))
+common = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(common)
+
+from firewatch.commands.common import config_with_overrides  # noqa: E402
+from firewatch.pipeline import Pipeline, expand_inputs  # noqa: E402
+from firewatch.scenario import ScenarioConfig, generate_scenario  # noqa: E402
+from firewatch.store import Store  # noqa: E402
+from ingest.terrain import Terrain  # noqa: E402
+
+STAGES = ("read", "georef", "detect", "fuse", "store")
+SCENARIO = ScenarioConfig(tower_count=0, drone_passes=1)
+
+
+def cached_scenario() -> Path:
+    """Folder of the drone-only scenario, generated on first use (≈ 30 s) and reused by later runs."""
+    digest = hashlib.sha256(SCENARIO.model_dump_json().encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / "firewatch-bench" / f"drone-{digest}"
+    marker = folder / ".complete"
+    if not marker.is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        common.log(f"generating the drone scenario into {folder} (once) ...")
+        generate_scenario(folder, SCENARIO)
+        marker.write_text("ok\n")
+    return folder
+
+
+def run_round(config, terrain: Terrain, files: list[Path], db: Path) -> tuple[float, dict[str, float], int]:
+    """Process every file into a fresh store; return (wall s, Σ stage s, hotspot count)."""
+    db.unlink(missing_ok=True)
+    store = Store(f"sqlite:///{db}")
+    pipeline = Pipeline(config, store, terrain=terrain)
+    sums = dict.fromkeys(STAGES, 0.0)
+    hotspots = 0
+    started = time.perf_counter()
+    for path in files:
+        outcome = pipeline.process(path)
+        if outcome.status != "accepted":
+            raise SystemExit(f"bench: {path} was {outcome.status}: {outcome.reason}")
+        hotspots += outcome.hotspot_count
+        for stage in STAGES:
+            sums[stage] += outcome.timings_s.get(stage, 0.0)
+    wall = time.perf_counter() - started
+    store.close()
+    return wall, sums, hotspots
+
+
+def dask_fps(config, files: list[Path], workdir: Path, workers: int, repeat: int) -> dict:
+    """End-to-end fps through firewatch.batch on a LocalCluster of ``workers`` processes (after a warm-up batch
+    that loads the terrain on every worker), best of two batches; each file listed ``repeat`` times (repeats are analysed, then skipped
+    at commit — the same work for any worker count)."""
+    from firewatch.batch import analyse_distributed, dask_client
+
+    started = time.perf_counter()
+    timed: list[float] = []
+    with dask_client(workers=workers) as client:
+        startup = time.perf_counter() - started
+        for n, batch in enumerate((files, files * repeat, files * repeat)):
+            db = workdir / f"dask-{workers}-{n}.db"
+            db.unlink(missing_ok=True)
+            store = Store(f"sqlite:///{db}")
+            pipeline = Pipeline(config, store)
+            t0 = time.perf_counter()
+            outcomes = list(analyse_distributed(pipeline, batch, client=client))
+            if n:  # batch 0 is the warm-up
+                timed.append(time.perf_counter() - t0)
+            store.close()
+            bad = [o for o in outcomes if o.status == "quarantined"]
+            if bad:
+                raise SystemExit(f"bench: dask run quarantined {bad[0].path}: {bad[0].reason}")
+    elapsed = min(timed)  # the best of two batches: other processes on the machine only ever slow a batch down
+    return {"workers": workers, "frames": len(files) * repeat, "wall_s": elapsed,
+            "fps": len(files) * repeat / elapsed, "cluster_startup_s": startup}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds over the frames (default 3)")
+    parser.add_argument("--dask-repeat", type=int, default=3, help="each frame analysed this many times per "
+                                                                   "Dask batch (default 3)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask 1 → 2 worker speed-up")
+    args = parser.parse_args()
+
+    folder = cached_scenario()
+    files = expand_inputs([folder / "frames"])
+    dem = folder / "dem.tif"
+    workdir = Path(tempfile.mkdtemp(prefix="firewatch-bench-pipeline-"))
+    try:
+        config = config_with_overrides(None, db=f"sqlite:///{workdir / 'unused.db'}", dem=dem,
+                                       ground_elevation_m=None)
+        terrain = Terrain.from_geotiff(dem)
+        numpy_s = common.numpy_pass_s()
+        run_round(config, terrain, files, workdir / "warm.db")  # imports, caches, first-call costs
+        walls, sums, hotspots = [], dict.fromkeys(STAGES, 0.0), 0
+        for n in range(args.rounds):
+            wall, stage_s, hotspots = run_round(config, terrain, files, workdir / f"round{n}.db")
+            walls.append(wall)
+            for stage in STAGES:
+                sums[stage] += stage_s[stage]
+        frames = len(files) * args.rounds
+        tracemalloc.start()
+        run_round(config, terrain, files, workdir / "memory.db")
+        traced_peak_mb = tracemalloc.get_traced_memory()[1] / 2 ** 20
+        tracemalloc.stop()
+
+        stages = {}
+        for stage in STAGES:
+            per_frame_s = sums[stage] / frames
+            stages[stage] = {"ms_per_frame": per_frame_s * 1e3, "fps": 1.0 / per_frame_s if per_frame_s else None,
+                             "ratio_to_numpy_pass": per_frame_s / numpy_s}
+        e2e_s = sum(walls) / frames
+        stages["end_to_end"] = {"ms_per_frame": e2e_s * 1e3, "fps": 1.0 / e2e_s, "ratio_to_numpy_pass": e2e_s / numpy_s}
+        payload = {"machine": common.machine(), "frames_per_round": len(files), "rounds": args.rounds,
+                   "hotspots_per_round": hotspots, "numpy_pass_us": numpy_s * 1e6,
+                   "numpy_pass_fps": 1.0 / numpy_s, "stages": stages,
+                   "memory": {"peak_rss_mb": common.peak_rss_mb(), "traced_peak_mb": traced_peak_mb}}
+        if not args.no_dask:
+            one = dask_fps(config, files, workdir, 1, args.dask_repeat)
+            two = dask_fps(config, files, workdir, 2, args.dask_repeat)
+            payload["dask"] = {"one_worker": one, "two_workers": two, "speedup": two["fps"] / one["fps"]}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    previous = common.write_results("pipeline", payload)
+    old = (previous or {}).get("stages", {})
+    rows = [(name, s["fps"], s["ms_per_frame"], s["ratio_to_numpy_pass"],
+             common.delta(s["fps"], old.get(name, {}).get("fps")))
+            for name, s in stages.items()]
+    rows.append(("numpy pass (baseline)", 1.0 / numpy_s, numpy_s * 1e3, 1.0, ""))
+    print(f"pipeline on {len(files)} drone frames 640×512 × {args.rounds} rounds ({hotspots} hotspots per round), "
+          f"load {payload['machine']['load_average_1_5_15']}")
+    print(common.table(rows, ("stage", "fps", "ms/frame", "× numpy pass", "fps vs last")))
+    print(f"memory peak: {payload['memory']['peak_rss_mb']:.0f} MiB RSS, "
+          f"{traced_peak_mb:.1f} MiB traced by tracemalloc during one round")
+    if "dask" in payload:
+        d = payload["dask"]
+        print(f"dask: 1 worker {d['one_worker']['fps']:.1f} fps, 2 workers {d['two_workers']['fps']:.1f} fps → "
+              f"speed-up {d['speedup']:.2f}× ({d['two_workers']['frames']} frames per batch, cluster start "
+              f"{d['two_workers']['cluster_startup_s']:.1f} s, not counted)")
+    print(f"json: {common.RESULTS_DIR / 'pipeline.json'}")
+
+
+if __name__ == "__main__":
+    main()
