@@ -2,7 +2,7 @@
 
 Public API::
 
-    from alerts.config import AlertsConfig, EndpointConfig, AlertPolicy, CapSettings, parse_alerts_config
+    from alerts.config import AlertsConfig, EndpointConfig, AlertPolicy, CapSettings
     from alerts.events import alerts_for_transitions        # outbox rows for Store.apply_frame_result / apply_transitions
     from alerts.worker import deliver_due, run_worker       # the delivery worker (store passed in)
     from alerts.receiver import make_receiver               # reference receiver (standardwebhooks verification)

@@ -1,6 +1,6 @@
 """Configuration of the alerts package: webhook endpoints, delivery policy and CAP settings (pydantic models).
 
-The TOML section read by :func:`alerts_config_from_toml` (and composed by the lead into ``firewatch/config.py``)::
+The ``[alerts]`` section of ``firewatch.toml`` (read and validated by :func:`firewatch.config.load_config`)::
 
     [alerts]
     allow_private_networks = false          # true only for tests / lab receivers on loopback or a LAN
@@ -26,17 +26,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import tomllib
 import zoneinfo
-from pathlib import Path
 from typing import Any, Literal
 
 import shapely.geometry
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from alerts.errors import InvalidEndpoint
 from alerts.urls import redact_url, validate_endpoint_url
-from firewatch.errors import ConfigError
 
 Severity = Literal["Minor", "Moderate", "Severe", "Extreme"]
 #: CAP 1.2 severities in increasing order (the ``Unknown`` value is never produced).
@@ -276,33 +273,3 @@ class AlertsConfig(BaseModel):
                 return endpoint
         raise InvalidEndpoint(f"no alerts endpoint named {name!r}; configured: "
                               f"{[e.name for e in self.endpoints] or 'none'} (add one under [[alerts.endpoints]])")
-
-
-def parse_alerts_config(data: dict, *, source: str = "configuration") -> AlertsConfig:
-    """Validate an ``[alerts]`` mapping; errors become :class:`ConfigError` without echoing input values.
-
-    pydantic's own message repeats each bad input, which would print a secret or a URL's credentials; this one
-    names only the field path and the reason.
-    """
-    try:
-        return AlertsConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors(include_input=False, include_url=False):
-            where = ".".join(str(part) for part in error["loc"]) or "alerts"
-            lines.append(f"  alerts.{where}: {error['msg']}")
-        raise ConfigError(f"{source}: invalid [alerts] section:\n" + "\n".join(lines)) from None
-
-
-def alerts_config_from_toml(path: str | Path) -> AlertsConfig:
-    """Read the ``[alerts]`` section of a ``firewatch.toml`` (an absent section = no endpoints)."""
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: configuration file not found; pass --config PATH or create firewatch.toml "
-                          "with an [[alerts.endpoints]] table") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    return parse_alerts_config(document.get("alerts", {}), source=str(path))

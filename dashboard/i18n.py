@@ -52,6 +52,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "last_seen": ("최근 탐지", "Last seen"),
     "sources": ("탐지 장비", "Sources"),
     "looks": ("관측 횟수", "Looks"),
+    "time": ("시각", "Time"),
     "timeline": ("시간에 따른 면적과 FRP", "Area and FRP over time"),
     "no_history": ("이력이 아직 없습니다.", "No history yet."),
     "frames_saw": ("이 산불을 본 프레임", "Frames that saw it"),

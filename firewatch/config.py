@@ -102,11 +102,25 @@ def _resolve_paths(config: FirewatchConfig, base: Path) -> FirewatchConfig:
                                      "dashboard": dashboard})
 
 
+def validate_config(data: dict, *, source: str = "configuration") -> FirewatchConfig:
+    """Validate a parsed configuration mapping (the TOML document) into a :class:`FirewatchConfig`.
+
+    Errors become one :class:`ConfigError` naming ``source`` and every bad key with its reason, never the bad value
+    itself: pydantic's own message repeats each input, which would print a webhook secret or a URL's password.
+    """
+    try:
+        return FirewatchConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "\n".join(f"  [{'.'.join(str(p) for p in err['loc'])}] {err['msg']}"
+                              for err in exc.errors(include_input=False, include_url=False))
+        raise ConfigError(f"{source}: invalid configuration:\n{problems}") from None
+
+
 def load_config(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> FirewatchConfig:
     """Read and validate the configuration.
 
     ``path`` None means ``$FIREWATCH_CONFIG``, else ``./firewatch.toml`` when it exists, else the defaults.
-    Raises :class:`ConfigError` naming the file and every bad key (never echoing values: they may be secrets).
+    Raises :class:`ConfigError` naming the file and every bad key (see :func:`validate_config`).
     """
     env = os.environ if environ is None else environ
     if path is None:
@@ -124,12 +138,7 @@ def load_config(path: str | Path | None = None, *, environ: dict[str, str] | Non
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
         base = path.resolve().parent
-    try:
-        config = FirewatchConfig.model_validate({**data, "source": path})
-    except ValidationError as exc:
-        problems = "\n".join(f"  [{'.'.join(str(p) for p in err['loc'])}] {err['msg']}"
-                             for err in exc.errors(include_input=False, include_url=False))
-        raise ConfigError(f"{path or 'defaults'}: invalid configuration:\n{problems}") from None
+    config = validate_config({**data, "source": path}, source=str(path or "defaults"))
     if env.get("FIREWATCH_DB_URL"):
         config = config.model_copy(update={"store": StoreSection(url=env["FIREWATCH_DB_URL"])})
     if env.get("FIREWATCH_DEM"):

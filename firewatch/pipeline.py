@@ -23,7 +23,7 @@ import xarray as xr
 from alerts.events import alerts_for_transitions
 from detection import detect
 from detection.errors import DetectionError
-from detection.incidents import FusionResult, Transition, advance_time, fuse_hotspots, history_rows
+from detection.incidents import Transition, advance_time, fuse_hotspots, history_rows
 from detection.masks import StaticMasks
 from firewatch.bearings import attach_bearings, calibrated_frame, relocate_with_store
 from firewatch.config import FirewatchConfig

@@ -64,10 +64,13 @@ def incident_detail(ctx: Context, incident: Incident) -> None:
         import pandas as pd  # only when a timeline is drawn: keeps the first page load light
 
         frame = pd.DataFrame(history)
-        frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(ctx.config.timezone)
+        # wall-clock time in the operator's zone, without the zone: the browser would re-convert aware times
+        frame["time"] = (pd.to_datetime(frame["time"], utc=True).dt.tz_convert(ctx.config.timezone)
+                         .dt.tz_localize(None))
+        x_label = f"{t('time', lang)} ({local_time(incident.last_seen, ctx.config.timezone).split()[-1]})"
         left, right = st.columns(2)
-        left.line_chart(frame, x="time", y="area_m2", y_label=t("area", lang))
-        right.line_chart(frame, x="time", y="max_frp_kw", y_label=t("frp", lang))
+        left.line_chart(frame, x="time", y="area_m2", x_label=x_label, y_label=t("area", lang))
+        right.line_chart(frame, x="time", y="max_frp_kw", x_label=x_label, y_label=t("frp", lang))
     else:
         st.caption(t("no_history", lang))
     st.markdown(f"**{t('frames_saw', lang)}**")

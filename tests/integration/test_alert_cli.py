@@ -18,7 +18,8 @@ from alert_helpers import (CLI_LAUNCHER, SECRET, SECRET_2, LoopbackServer, queue
                            write_config)
 from standardwebhooks import Webhook  # noqa: E402
 
-from alerts.config import alerts_config_from_toml, decode_secret  # noqa: E402
+from alerts.config import decode_secret  # noqa: E402
+from firewatch.config import load_config  # noqa: E402
 from firewatch.commands.alerts import register  # noqa: E402
 from firewatch.errors import ConfigError  # noqa: E402
 from firewatch.store import Store  # noqa: E402
@@ -50,7 +51,7 @@ def test_list_shows_delivery_state_and_never_secrets(cli, db, tmp_path):
         write_config(config_path, [{"name": "gone", "url": gone.url, "secret": [SECRET, SECRET_2]},
                                    {"name": "ok", "url": ok.url, "secret": SECRET}])
         with Store(db) as store:
-            (alert,) = queue_confirmed(store, alerts_config_from_toml(config_path), 1)
+            (alert,) = queue_confirmed(store, load_config(config_path).alerts, 1)
         delivered = cli("deliver", "--once", "--db", db, "--config", str(config_path))
         assert delivered.exit_code == 0, delivered.output
         assert json.loads(delivered.output)["delivered"] == 1

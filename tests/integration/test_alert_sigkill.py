@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "alerts"))
 from alert_helpers import CLI_LAUNCHER, SECRET, LoopbackServer, queue_confirmed, write_config  # noqa: E402
 from standardwebhooks import Webhook  # noqa: E402
 
-from alerts.config import alerts_config_from_toml  # noqa: E402
+from firewatch.config import load_config  # noqa: E402
 from firewatch.store import Store  # noqa: E402
 
 #: Endpoint timeout: long enough that the worker is surely still waiting when the test kills it (the kill follows
@@ -49,7 +49,7 @@ def test_sigkill_mid_delivery_then_restart_loses_nothing(tmp_path):
         config_path = tmp_path / "firewatch.toml"
         write_config(config_path, [{"name": "ops", "url": server.url + "/hook", "secret": SECRET,
                                     "timeout_s": TIMEOUT_S}], lease_s=LEASE_S)
-        config = alerts_config_from_toml(config_path)
+        config = load_config(config_path).alerts
         with Store(db) as store:
             queued = queue_confirmed(store, config, 6)
         worker = subprocess.Popen(_cli("deliver", "--forever", "--poll-s", "0.1", db=db, config=config_path),

@@ -6,7 +6,8 @@ import pytest
 from alert_helpers import SECRET, SECRET_2
 from pydantic import ValidationError
 
-from alerts.config import AlertPolicy, AlertsConfig, EndpointConfig, alerts_config_from_toml, parse_alerts_config
+from alerts.config import AlertPolicy, AlertsConfig, EndpointConfig
+from firewatch.config import load_config, validate_config
 from alerts.errors import InvalidEndpoint
 from alerts.urls import check_resolved_addresses, redact_url, validate_endpoint_url
 from firewatch.errors import ConfigError
@@ -83,7 +84,7 @@ def test_secret_is_hidden_in_repr_dump_and_describe():
 ])
 def test_bad_secrets_are_refused_without_echoing_them(secret, fragment):
     with pytest.raises(ConfigError) as info:
-        parse_alerts_config({"endpoints": [_endpoint(secret=secret)]}, source="firewatch.toml")
+        validate_config({"alerts": {"endpoints": [_endpoint(secret=secret)]}}, source="firewatch.toml").alerts
     message = str(info.value)
     assert fragment in message and "firewatch.toml" in message and "alerts.endpoints.0.secret" in message
     assert secret not in message and secret[6:] not in message
@@ -91,29 +92,29 @@ def test_bad_secrets_are_refused_without_echoing_them(secret, fragment):
 
 def test_config_errors_never_echo_url_credentials():
     with pytest.raises(ConfigError) as info:
-        parse_alerts_config({"endpoints": [_endpoint(url="https://ops:s3cr3tpw@dispatch.example.org/h")]})
+        validate_config({"alerts": {"endpoints": [_endpoint(url="https://ops:s3cr3tpw@dispatch.example.org/h")]}}).alerts
     assert "s3cr3tpw" not in str(info.value) and "credentials" in str(info.value)
 
 
 def test_private_url_refused_unless_section_allows_it():
     local = _endpoint(url="http://127.0.0.1:9999/h")
     with pytest.raises(ConfigError, match="allow_private_networks"):
-        parse_alerts_config({"endpoints": [local]})
-    assert parse_alerts_config({"endpoints": [local], "allow_private_networks": True}).endpoints[0].url == local["url"]
+        validate_config({"alerts": {"endpoints": [local]}}).alerts
+    assert validate_config({"alerts": {"endpoints": [local], "allow_private_networks": True}}).alerts.endpoints[0].url == local["url"]
 
 
 def test_names_unique_and_well_formed_and_region_valid():
     with pytest.raises(ConfigError, match="unique"):
-        parse_alerts_config({"endpoints": [_endpoint(), _endpoint()]})
+        validate_config({"alerts": {"endpoints": [_endpoint(), _endpoint()]}}).alerts
     with pytest.raises(ConfigError, match="letters, digits"):
-        parse_alerts_config({"endpoints": [_endpoint(name="bad name")]})
+        validate_config({"alerts": {"endpoints": [_endpoint(name="bad name")]}}).alerts
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     with pytest.raises(ConfigError, match="self-intersecting"):
-        parse_alerts_config({"endpoints": [_endpoint(region=bowtie)]})
+        validate_config({"alerts": {"endpoints": [_endpoint(region=bowtie)]}}).alerts
     with pytest.raises(ConfigError, match="Polygon or MultiPolygon"):
-        parse_alerts_config({"endpoints": [_endpoint(region={"type": "Point", "coordinates": [0, 0]})]})
+        validate_config({"alerts": {"endpoints": [_endpoint(region={"type": "Point", "coordinates": [0, 0]})]}}).alerts
     with pytest.raises(ConfigError, match="cap_status"):
-        parse_alerts_config({"endpoints": [_endpoint(cap_status="Draft")]})
+        validate_config({"alerts": {"endpoints": [_endpoint(cap_status="Draft")]}}).alerts
 
 
 def test_policy_defaults_follow_the_published_schedule():
@@ -146,7 +147,7 @@ min_severity = "Moderate"
 source_kinds = ["drone"]
 region = {{ type = "Polygon", coordinates = [[[128, 36], [129, 36], [129, 37], [128, 37], [128, 36]]] }}
 """, encoding="utf-8")
-    config = alerts_config_from_toml(path)
+    config = load_config(path).alerts
     endpoint = config.endpoint("dispatch")
     assert endpoint.formats == ["geojson", "cap"] and endpoint.cap_status == "Exercise"
     assert config.policy.max_attempts == 3 and config.cap.sender == "ops@forest.example.kr"
@@ -156,8 +157,8 @@ region = {{ type = "Polygon", coordinates = [[[128, 36], [129, 36], [129, 37], [
 
 def test_toml_errors_name_the_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
-        alerts_config_from_toml(tmp_path / "missing.toml")
+        load_config(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[alerts\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="bad.toml: not valid TOML"):
-        alerts_config_from_toml(bad)
+        load_config(bad)
