@@ -5,8 +5,8 @@ The detector's decisions are local except three scene-wide quantities, so the ra
 
 1. **Scene level** (one strided pass through dask): the median/MAD of every ``scene_stride_px``-th pixel — exactly
    the sample :func:`detection.candidates.scene_stats` takes from a whole frame — gives the candidate threshold.
-2. **Fire pixels per chunk** (``rioxarray.open_rasterio(chunks=...)`` → ``dask.array.overlap``): each chunk is read
-   with a halo of ``max(window_sizes_px) // 2`` pixels, so the background window of every candidate in the chunk's
+2. **Fire pixels per chunk** (one dask task per chunk of the ``rioxarray.open_rasterio(chunks=...)`` array, reading
+   its window through xarray): each chunk is read with a halo of ``max(window_sizes_px) // 2`` pixels, so the background window of every candidate in the chunk's
    halo-free core sees exactly the pixels it sees in the whole array (windows are clipped by the raster border
    only); the chunk returns its core's fire pixels (row, col, K), its minimum and maximum. Memory is bounded by
    a few chunks (≈ 16 MiB each at 2048 px) whatever the raster size.
@@ -24,6 +24,7 @@ refused: reproject first). Static heat-source masks and saturation bands are not
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time as _time
 from dataclasses import dataclass, field
@@ -198,21 +199,38 @@ def _chunk_fire(block: np.ndarray, row0: int, col0: int, core: tuple[slice, slic
     return out
 
 
-def _chunk_tasks(temperature: da.Array, halo_px: int, threshold_k: float, config: DetectorConfig,
-                 name: str) -> list:
-    """One delayed :func:`_chunk_fire` per chunk of ``temperature`` (2-D dask array), each on the chunk + halo."""
-    overlapped = da.overlap.overlap(temperature, depth={0: halo_px, 1: halo_px}, boundary="none")
-    row_starts = np.r_[0, np.cumsum(temperature.chunks[0])]
-    col_starts = np.r_[0, np.cumsum(temperature.chunks[1])]
-    blocks = overlapped.to_delayed()
+def _read_block(raster: _Raster, row0: int, col0: int, height: int, width: int) -> np.ndarray:
+    """One window of the raster as float32 kelvin, read lazily through xarray (rioxarray: a windowed read)."""
+    with rioxarray.open_rasterio(raster.path, cache=False) as array:
+        values = array.isel(band=0, y=slice(row0, row0 + height), x=slice(col0, col0 + width)).values
+    return _to_kelvin(values, raster.nodata, raster.units)
+
+
+def _detect_chunk(raster: _Raster, row0: int, col0: int, height: int, width: int, core: tuple[slice, slice],
+                  threshold_k: float, config: DetectorConfig) -> dict:
+    return _chunk_fire(_read_block(raster, row0, col0, height, width), row0, col0, core, threshold_k, config,
+                       str(raster.path))
+
+
+def _chunk_tasks(raster: _Raster, chunks: tuple[tuple[int, ...], tuple[int, ...]], halo_px: int,
+                 threshold_k: float, config: DetectorConfig) -> list:
+    """One delayed :func:`_detect_chunk` per chunk of the dask array's ``chunks``, each reading its chunk plus a
+    ``halo_px`` halo (clipped at the raster border) itself. Each task holds only its own window, so memory is bounded
+    by the number of tasks running at once; a ``dask.array.overlap`` graph would instead keep every source chunk
+    alive until its neighbours' halos were cut (the whole raster, 3 GB peak measured on 20,000²)."""
+    row_starts = np.r_[0, np.cumsum(chunks[0])]
+    col_starts = np.r_[0, np.cumsum(chunks[1])]
     tasks = []
-    for i in range(len(temperature.chunks[0])):
-        for j in range(len(temperature.chunks[1])):
+    for i in range(len(chunks[0])):
+        for j in range(len(chunks[1])):
             row0 = max(int(row_starts[i]) - halo_px, 0)
             col0 = max(int(col_starts[j]) - halo_px, 0)
+            row1 = min(int(row_starts[i + 1]) + halo_px, raster.height)
+            col1 = min(int(col_starts[j + 1]) + halo_px, raster.width)
             core = (slice(int(row_starts[i]) - row0, int(row_starts[i + 1]) - row0),
                     slice(int(col_starts[j]) - col0, int(col_starts[j + 1]) - col0))
-            tasks.append(dask.delayed(_chunk_fire)(blocks[i, j], row0, col0, core, threshold_k, config, name))
+            tasks.append(dask.delayed(_detect_chunk)(raster, row0, col0, row1 - row0, col1 - col0, core,
+                                                     threshold_k, config))
     return tasks
 
 
@@ -245,7 +263,7 @@ def _label_sparse(rows: np.ndarray, cols: np.ndarray, width: int) -> list[np.nda
     rank = np.array([first_seen[int(c)] for c in range(len(first_seen))])[component_sorted]
     grouping = np.argsort(rank, kind="stable")
     bounds = np.flatnonzero(np.r_[True, rank[grouping][1:] != rank[grouping][:-1], True])
-    return [order[grouping[a:b]] for a, b in zip(bounds[:-1], bounds[1:])]
+    return [order[grouping[a:b]] for a, b in itertools.pairwise(bounds)]
 
 
 def _cluster_hotspot(raster: _Raster, group: ClusterPixels, index: int, scene_bg: float | None, minimum_k: float,
@@ -311,7 +329,7 @@ def detect_large(path: str | Path, config: DetectorConfig = DetectorConfig(), *,
     scene_bg = float(np.median(cool)) if cool.size else None
     t_scene = _time.perf_counter()
 
-    chunks = dask.compute(*_chunk_tasks(temperature, half_max, scene.threshold_k, config, name))
+    chunks = dask.compute(*_chunk_tasks(raster, temperature.chunks, half_max, scene.threshold_k, config))
     t_chunks = _time.perf_counter()
     rows = np.concatenate([c["rows"] for c in chunks])
     cols = np.concatenate([c["cols"] for c in chunks])

@@ -123,7 +123,9 @@ def _run(pipeline: Pipeline, files: Sequence[Path], client: Client,
     def submit_next() -> None:
         nonlocal submitted
         path = files[submitted]
-        future = client.submit(analyse_on_worker, str(path), config, config_digest, units, pure=False,
+        # retries=1: one more try on another worker after a transient failure (a worker lost under load); a frame
+        # that fails twice is quarantined.
+        future = client.submit(analyse_on_worker, str(path), config, config_digest, units, pure=False, retries=1,
                                key=f"analyse-{batch}-{submitted}")
         index_of[future.key] = submitted
         pending.add(future)

@@ -30,7 +30,7 @@ from firewatch.config import FirewatchConfig
 from firewatch.model import Hotspot, Incident, parse_time, utc_now
 from firewatch.store import Store
 from ingest.errors import IngestError, MissingMetadata, TerrainError
-from ingest.georef import frame_footprint, georeference
+from ingest.georef import frame_footprint, georeference_regions
 from ingest.readers import read_frame, read_metadata
 from ingest.terrain import Terrain
 
@@ -150,23 +150,28 @@ class FrameAnalyser:
         timings["read"] = _time.perf_counter() - started
 
         t0 = _time.perf_counter()
-        footprint = None
-        if self.terrain is not None and frame.attrs.get("pose"):
-            try:
-                frame = calibrated_frame(frame, self.config.cameras)
-                frame = georeference(frame, self.terrain, partial_ok=True)
-                footprint = frame_footprint(frame, self.terrain)
-            except (MissingMetadata, TerrainError) as exc:
-                # The temperatures are still good: detect in pixel space, store hotspots unlocated, say why.
-                log.warning("%s: not georeferenced (%s); hotspots will have pixel positions only", path, exc)
-        timings["georef"] = _time.perf_counter() - t0
-
-        t0 = _time.perf_counter()
         try:
             result = detect(frame, self.config.detection, masks=self.masks)
         except DetectionError as exc:
             return FrameAnalysis(path, sha, meta=frame_meta(frame, None), reason=str(exc), timings_s=timings)
         timings["detect"] = _time.perf_counter() - t0
+
+        # Georeference lazily (DESIGN.md §4 "Cost"): the frame outline, and the hotspots' pixels only when there are
+        # hotspots; the detector then measures them again with their ground footprints, areas and FRP.
+        t0 = _time.perf_counter()
+        footprint = None
+        if self.terrain is not None and frame.attrs.get("pose"):
+            try:
+                frame = calibrated_frame(frame, self.config.cameras)
+                footprint = frame_footprint(frame, self.terrain)
+                if result.hotspots:
+                    frame = georeference_regions(frame, self.terrain, [h.bbox_px for h in result.hotspots],
+                                                 partial_ok=True)
+                    result = detect(frame, self.config.detection, masks=self.masks)
+            except (MissingMetadata, TerrainError) as exc:
+                # The temperatures are still good: keep the pixel-space hotspots, stored unlocated, and say why.
+                log.warning("%s: not georeferenced (%s); hotspots will have pixel positions only", path, exc)
+        timings["georef"] = _time.perf_counter() - t0
         hotspots = result.hotspots
         if frame.attrs.get("pose"):
             # bearings of fixed-camera hotspots, for triangulation with the other towers at commit time

@@ -67,7 +67,8 @@ class LocalMap:
     the camera) to WGS 84 degrees and, with a terrain, to its grid metres; fitted on exact :class:`pyproj.Geod`
     points and accepted only when they reproduce independent check points within ``LOCAL_MAP_TOLERANCE_M``.
 
-    One fit serves every ray of a batch, replacing three geodesic computations per ray. Cubic terms carry earth
+    One fit serves every ray of a batch, replacing three geodesic computations per ray (the two far points of each
+    ray's quadratic track and its final position). Cubic terms carry earth
     curvature, meridian convergence and the projection's scale variation; the next order is about d⁴/R³ (3 mm at
     30 km), so the check passes for every practical radius.
     """
@@ -127,13 +128,21 @@ def lonlat_along(lon0: float, lat0: float, azimuth_deg: np.ndarray, distance_m: 
     return np.asarray(lon), np.asarray(lat)
 
 
-def _track_model(terrain: Terrain, lon0: float, lat0: float, azimuth_deg: np.ndarray, d_end: np.ndarray):
-    """Quadratic ground track in grid metres: returns ``f(ray_index, d) -> (x, y)`` exact at d = 0, d_end/2, d_end."""
+def _track_model(terrain: Terrain, lon0: float, lat0: float, azimuth_deg: np.ndarray, d_end: np.ndarray,
+                 local: LocalMap | None = None):
+    """Quadratic ground track in grid metres: returns ``f(ray_index, d) -> (x, y)`` exact at d = 0, d_end/2, d_end.
+
+    The two far points come from the fitted ``local`` map when given, else from exact geodesics per ray.
+    """
     m = azimuth_deg.shape[0]
     x0, y0 = terrain.lonlat_to_xy(lon0, lat0)
-    lon_ends, lat_ends, _ = _GEOD.fwd(np.full(2 * m, lon0), np.full(2 * m, lat0), np.tile(azimuth_deg, 2),
-                                      np.concatenate([0.5 * d_end, d_end]))
-    xs, ys = terrain.lonlat_to_xy(lon_ends, lat_ends)
+    d = np.concatenate([0.5 * d_end, d_end])
+    az = np.tile(azimuth_deg, 2)
+    if local is not None:
+        xs, ys = local.grid_xy(d * np.sin(np.radians(az)), d * np.cos(np.radians(az)))
+    else:
+        lon_ends, lat_ends, _ = _GEOD.fwd(np.full(2 * m, lon0), np.full(2 * m, lat0), az, d)
+        xs, ys = terrain.lonlat_to_xy(lon_ends, lat_ends)
     inv_end = 1.0 / np.where(d_end > 0.0, d_end, 1.0)
     coeffs = []
     for p0, pm, pe in ((float(x0), xs[:m], xs[m:]), (float(y0), ys[:m], ys[m:])):
@@ -168,13 +177,7 @@ def march_rays(terrain: Terrain, lon0: float, lat0: float, h0: float, azimuth_de
         return out_range, out_elev, uncovered
     d_end = np.where(active, t_hi * cos_el, 0.0)
     local = LocalMap(lon0, lat0, float(d_end.max()), terrain) if active.sum() >= _LOCAL_MAP_MIN_RAYS else None
-    if local is not None and local.ok:
-        sin_az, cos_az = np.sin(np.radians(azimuth_deg)), np.cos(np.radians(azimuth_deg))
-
-        def position(index, d):
-            return local.grid_xy(d * sin_az[index], d * cos_az[index])
-    else:
-        position = _track_model(terrain, lon0, lat0, azimuth_deg, d_end)
+    position = _track_model(terrain, lon0, lat0, azimuth_deg, d_end, local if local is not None and local.ok else None)
     # A coarse step shorter than a tile (5 % margin for the projection's scale factor) spans at most 2×2 tiles.
     coarse_step_m = COARSE_STEP_TILES * TILE_CELLS * terrain.resolution_m  # horizontal
     n_coarse = np.where(active, np.maximum(1.0, np.ceil((t_hi - t_lo) * cos_el / coarse_step_m)), 0).astype(np.intp)

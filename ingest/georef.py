@@ -14,6 +14,7 @@ refinement where it bends, and exact rays at occlusion edges and horizons (:mod:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -144,6 +145,52 @@ def georeference(frame: xr.Dataset, terrain: Terrain | None = None, *, ground_el
     full, info = georeference_grid(camera, pose, terrain, grid_step_px=grid_step_px, partial_ok=partial_ok,
                                    max_range_m=max_range_m, refraction_k=refraction_k, where=where,
                                    tolerance_footprints=tolerance_footprints)
+    return _with_ground(frame, full, info)
+
+
+def georeference_regions(frame: xr.Dataset, terrain: Terrain, boxes, *, margin_px: int = 1,
+                         partial_ok: bool = False, **kwargs) -> xr.Dataset:
+    """Georeference only the pixels inside ``boxes`` (the lazy path of DESIGN.md §4 "Cost").
+
+    ``boxes`` are inclusive pixel boxes ``(row_min, col_min, row_max, col_max)`` (e.g. hotspots' ``bbox_px``),
+    grown by ``margin_px`` so cluster footprints get their corner pixels. Each box is georeferenced as a sub-image
+    (the camera cropped: same focal length and distortion, principal point shifted) with :func:`georeference`'s
+    machinery, so its pixels get the same accuracy; every other pixel's ``lat``/``lon``/``elevation``/
+    ``pixel_area`` is NaN. ``kwargs`` are :func:`georeference`'s keywords (grid step, tolerance, range, refraction).
+    """
+    camera, pose = camera_pose_of(frame)
+    where = f"frame {frame.attrs.get('frame_id', '?')} ({frame.attrs.get('path') or 'in memory'})"
+    height, width = frame.sizes["y"], frame.sizes["x"]
+    fields = {name: np.full((height, width), np.nan) for name in ("lon", "lat", "elevation", "pixel_area")}
+    infos = []
+    for row_min, col_min, row_max, col_max in boxes:
+        # at least 2×2 pixels (the coarse grid needs two nodes per axis)
+        r0, r1 = max(0, int(row_min) - margin_px), min(height - 1, int(row_max) + margin_px)
+        c0, c1 = max(0, int(col_min) - margin_px), min(width - 1, int(col_max) + margin_px)
+        r0, c0 = min(r0, max(0, r1 - 1)), min(c0, max(0, c1 - 1))
+        r1, c1 = max(r1, min(height - 1, r0 + 1)), max(c1, min(width - 1, c0 + 1))
+        sub = dataclasses.replace(camera, width_px=c1 - c0 + 1, height_px=r1 - r0 + 1,
+                                  cx_px=camera.cx_px - c0, cy_px=camera.cy_px - r0)
+        grid, info = georeference_grid(sub, pose, terrain, partial_ok=partial_ok, where=where,
+                                       **_grid_kwargs(kwargs))
+        for name in fields:
+            fields[name][r0:r1 + 1, c0:c1 + 1] = grid[name]
+        infos.append(info)
+    info = {"method": "flat" if terrain.is_flat else "dem", "regions": len(infos),
+            "max_interp_error_m": max((i.get("max_interp_error_m") or 0.0 for i in infos), default=0.0),
+            "terrain": terrain.source}
+    return _with_ground(frame, fields, info)
+
+
+def _grid_kwargs(kwargs: dict) -> dict:
+    return {"grid_step_px": kwargs.get("grid_step_px", 16),
+            "max_range_m": kwargs.get("max_range_m", DEFAULT_MAX_RANGE_M),
+            "refraction_k": kwargs.get("refraction_k", DEFAULT_REFRACTION_K),
+            "tolerance_footprints": kwargs.get("tolerance_footprints", INTERP_TOLERANCE_FOOTPRINTS)}
+
+
+def _with_ground(frame: xr.Dataset, full: dict, info: dict) -> xr.Dataset:
+    """A copy of ``frame`` with the 2-D ground coordinates, ``pixel_area`` and ``attrs["georef"]`` set."""
     out = frame.copy()
     out = out.assign_coords(
         lat=(("y", "x"), full["lat"], {"units": "degrees_north", "standard_name": "latitude"}),

@@ -61,16 +61,20 @@ def incident_detail(ctx: Context, incident: Incident) -> None:
         st.error(t("no_store", lang, error=exc))
         history = []
     if history:
-        import pandas as pd  # only when a timeline is drawn: keeps the first page load light
+        import altair as alt  # only when a timeline is drawn: keeps the first page load light
+        import pandas as pd
 
         frame = pd.DataFrame(history)
-        # wall-clock time in the operator's zone, without the zone: the browser would re-convert aware times
+        # wall-clock time in the operator's zone, without the zone (the browser would re-convert aware times),
+        # on a 24-hour axis
         frame["time"] = (pd.to_datetime(frame["time"], utc=True).dt.tz_convert(ctx.config.timezone)
                          .dt.tz_localize(None))
-        x_label = f"{t('time', lang)} ({local_time(incident.last_seen, ctx.config.timezone).split()[-1]})"
+        x_axis = alt.X("time:T", axis=alt.Axis(format="%H:%M"),
+                       title=f"{t('time', lang)} ({local_time(incident.last_seen, ctx.config.timezone).split()[-1]})")
         left, right = st.columns(2)
-        left.line_chart(frame, x="time", y="area_m2", x_label=x_label, y_label=t("area", lang))
-        right.line_chart(frame, x="time", y="max_frp_kw", x_label=x_label, y_label=t("frp", lang))
+        for column, field, key in ((left, "area_m2", "area"), (right, "max_frp_kw", "frp")):
+            chart = alt.Chart(frame).mark_line(point=True).encode(x=x_axis, y=alt.Y(f"{field}:Q", title=t(key, lang)))
+            column.altair_chart(chart, width="stretch")
     else:
         st.caption(t("no_history", lang))
     st.markdown(f"**{t('frames_saw', lang)}**")

@@ -122,9 +122,10 @@ def _banner(ctx: Context, incidents: list[Incident]) -> None:
 def _handle_click(result: dict | None, incidents: list[Incident]) -> None:
     """Select the incident whose tooltip the operator clicked; rerun the whole page to show its details."""
     tooltip = (result or {}).get("last_object_clicked_tooltip")
-    if not tooltip or tooltip == st.session_state.get("handled_click"):
+    click = (tooltip, str((result or {}).get("last_object_clicked")))  # the position tells two clicks apart
+    if not tooltip or click == st.session_state.get("handled_click"):
         return
-    st.session_state.handled_click = tooltip
+    st.session_state.handled_click = click
     match = _INCIDENT_ID.search(str(tooltip))
     if match and match.group(0) in {i.incident_id for i in incidents} \
             and match.group(0) != st.session_state.get("selected_incident"):
@@ -157,7 +158,7 @@ def live(ctx: Context) -> None:
         result = st_folium(fmap, key="ops-map", height=620, use_container_width=True,
                            feature_group_to_add=_live_layers(ctx, incidents, hotspot_source, frames),
                            layer_control=folium.LayerControl(collapsed=True),
-                           returned_objects=["last_object_clicked_tooltip"])
+                           returned_objects=["last_object_clicked", "last_object_clicked_tooltip"])
         _handle_click(result, incidents)
     with alert_col:
         alert_feed(ctx)

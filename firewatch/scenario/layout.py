@@ -196,7 +196,10 @@ def make_towers(site: Site, config: ScenarioConfig, fires: list[FireTruth],
             if _line_of_sight(site, x, y, z, px, py, pz):
                 plon, plat = site.lonlat(px, py)
                 looks.append((*_look_angles(lon, lat, z, plon, plat, pz), is_fire))
-        presets = _group_presets(looks, camera.hfov_deg * 0.8, camera.vfov_deg * 0.8, config.tower_presets_max)
+        groups = _group_presets(looks, camera.hfov_deg * 0.8, camera.vfov_deg * 0.8, config.tower_presets_max)
+        extents = [_azimuth_extent(site, lon, lat, t.polygon()) for t in targets]
+        presets = sorted((round(_unclip(yaw, members, extents, camera.hfov_deg / 2.0), 3), pitch)
+                         for yaw, pitch, members in groups)
         if not presets:
             raise ScenarioError(f"scenario layout: {source_id} sees none of the fires or false targets; "
                                 "use the analytic terrain or fewer towers (tower_count=0)")
@@ -206,7 +209,9 @@ def make_towers(site: Site, config: ScenarioConfig, fires: list[FireTruth],
 
 
 def _group_presets(looks: list[tuple[float, float, bool]], span_h_deg: float, span_v_deg: float,
-                   limit: int) -> list[tuple[float, float]]:
+                   limit: int) -> list[tuple[float, float, list[float]]]:
+    """Greedy grouping of looks ``(azimuth, elevation, is_fire)`` into at most ``limit`` fields of view, groups with
+    fires first; returns ``(yaw_deg, pitch_deg, member azimuths)``."""
     groups: list[list[tuple[float, float, bool]]] = []
     for look in sorted(looks):
         group = groups[-1] if groups else None
@@ -216,10 +221,46 @@ def _group_presets(looks: list[tuple[float, float, bool]], span_h_deg: float, sp
         else:
             groups.append([look])
     groups.sort(key=lambda g: (-sum(1 for item in g if item[2]), -len(g)))
-    chosen = groups[:limit]
-    presets = [(round((g[0][0] + g[-1][0]) / 2.0, 3), round((min(i[1] for i in g) + max(i[1] for i in g)) / 2.0, 3))
-               for g in chosen]
-    return sorted(presets)
+    return [((g[0][0] + g[-1][0]) / 2.0, round((min(i[1] for i in g) + max(i[1] for i in g)) / 2.0, 3),
+             [i[0] for i in g]) for g in groups[:limit]]
+
+
+def _azimuth_extent(site: Site, lon: float, lat: float, polygon) -> tuple[float, float]:
+    """Azimuth range (deg, unwrapped around the first vertex) a scene polygon spans seen from ``(lon, lat)``."""
+    xs, ys = polygon.exterior.coords.xy
+    plon, plat = site.to_lonlat.transform(np.asarray(xs), np.asarray(ys))
+    azimuth = np.asarray(GEOD.inv(np.full(len(plon), lon), np.full(len(plon), lat), plon, plat)[0])
+    azimuth = azimuth[0] + (azimuth - azimuth[0] + 180.0) % 360.0 - 180.0
+    return float(azimuth.min()), float(azimuth.max())
+
+
+def _relative(azimuth: float, yaw: float) -> float:
+    return (azimuth - yaw + 180.0) % 360.0 - 180.0
+
+
+def _unclip(yaw: float, members: list[float], extents: list[tuple[float, float]], half_fov_deg: float) -> float:
+    """Pan ``yaw`` by the least amount that leaves no false target cut by the frame's left or right edge (a
+    sliver of a sun-heated roof at the edge looks like a small fire to any detector), keeping the group's points
+    inside the frame. Margin: 3 pixels of the 0.0375° tower IFOV (PSF and projection slack)."""
+    margin = 3.0 * TOWER_IFOV_DEG
+    for _ in range(2 * len(extents) + 1):
+        shifts = []
+        for lo, hi in extents:
+            rel_lo, rel_hi = _relative(lo, yaw), _relative(lo, yaw) + (hi - lo)
+            for edge in (-half_fov_deg, half_fov_deg):
+                if rel_lo - margin < edge < rel_hi + margin:
+                    # turn so the target is wholly outside, or wholly inside, whichever is the smaller turn
+                    shifts += [rel_lo - margin - edge, rel_hi + margin - edge] if edge > 0 else \
+                        [rel_hi + margin - edge, rel_lo - margin - edge]
+        if not shifts:
+            return yaw % 360.0
+        for shift in sorted(shifts, key=abs):
+            if all(abs(_relative(m, yaw + shift)) <= half_fov_deg - margin for m in members):
+                yaw += shift
+                break
+        else:
+            return yaw % 360.0
+    return yaw % 360.0
 
 
 def drone_shots(site: Site, config: ScenarioConfig) -> tuple[list[Shot], list[tuple[float, float, float]]]:

@@ -36,7 +36,7 @@ def inbox(small_scenario, tmp_path) -> Path:
     """The small scenario's frames plus one corrupt frame (must be quarantined, not stop the batch)."""
     folder = tmp_path / "inbox"
     shutil.copytree(small_scenario.frames_dir, folder)
-    good = sorted(folder.rglob("*.tif"))[0]
+    good = min(folder.rglob("*.tif"))
     (folder / "truncated.tif").write_bytes(good.read_bytes()[:5000])
     return folder
 
@@ -82,6 +82,6 @@ def test_workers_and_scheduler_are_exclusive(small_scenario, tmp_path):
 
 
 def test_unreachable_scheduler_is_a_clear_error():
-    with pytest.raises(BatchError, match="tcp://127.0.0.1:9"):
-        with dask_client(scheduler="tcp://127.0.0.1:9", connect_timeout_s=1.0):
-            pass
+    with pytest.raises(BatchError, match="tcp://127.0.0.1:9"), \
+            dask_client(scheduler="tcp://127.0.0.1:9", connect_timeout_s=1.0):
+        pass
