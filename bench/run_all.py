@@ -4,7 +4,7 @@
 
 Each ``bench/*.py`` except this file and the helpers runs as ``python -P bench/<name>.py`` — ``-P`` keeps bench/ off
 sys.path, so ``bench/dashboard.py`` cannot shadow the ``dashboard`` package — with a time budget of its own
-(:data:`BUDGETS_S`, the rest share what is left). Every script's output is printed as it is; then one table: script,
+(:data:`BUDGETS_S`, else :data:`DEFAULT_BUDGET_S`, cut so that every later script keeps :data:`MIN_BUDGET_S`). Every script's output is printed as it is; then one table: script,
 status, seconds, and the headline figures of those that write ``bench/results/<name>.json`` (bench/common.py).
 Exit status 1 when a script failed or ran out of time.
 """
@@ -26,6 +26,8 @@ HELPERS = {"run_all", "common"}
 #: two Dask clusters; the large-raster bench writes and reads a 1.6 GB raster. Others share the default.
 BUDGETS_S = {"pipeline": 150.0, "large_raster": 150.0}
 DEFAULT_BUDGET_S = 60.0
+#: The least a script is given, however late it runs.
+MIN_BUDGET_S = 15.0
 
 
 def scripts(only: list[str] | None) -> list[Path]:
@@ -79,8 +81,8 @@ def main() -> int:
     rows = []
     for n, script in enumerate(todo):
         left = args.budget_s - (time.perf_counter() - started)
-        others = sum(BUDGETS_S.get(p.stem, DEFAULT_BUDGET_S) for p in todo[n + 1:])
-        budget = min(BUDGETS_S.get(script.stem, DEFAULT_BUDGET_S), max(left - 0.5 * others, 5.0))
+        reserved = MIN_BUDGET_S * len(todo[n + 1:])  # every later script keeps at least its minimum
+        budget = max(min(BUDGETS_S.get(script.stem, DEFAULT_BUDGET_S), left - reserved), MIN_BUDGET_S)
         print(f"=== {script.name} (budget {budget:.0f} s) ===", flush=True)
         since = time.time()
         status, seconds, output = run(script, budget)

@@ -23,7 +23,8 @@ APP_PATH = Path(__file__).resolve().parent / "app.py"
 
 def streamlit_command(*, port: int, address: str = "127.0.0.1", headless: bool = True) -> list[str]:
     """The command line that serves the app (``python -m streamlit run …`` with the offline-safe options)."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+    # -P: do not put the working folder on sys.path, so a stray file there (say click.py) cannot shadow a library
+    return [sys.executable, "-P", "-m", "streamlit", "run", str(APP_PATH),
             "--server.port", str(port), "--server.address", address,
             "--server.headless", "true" if headless else "false",
             "--browser.gatherUsageStats", "false",
@@ -50,11 +51,12 @@ def dashboard_env(db_url: str, config_path: str | Path | None, *, read_only: boo
 
 def start_dashboard(db_url: str, *, port: int, config_path: str | Path | None = None, headless: bool = True,
                     read_only: bool | None = None, log_path: Path | None = None) -> subprocess.Popen:
-    """Start the server in the background and return its process (the caller stops it)."""
+    """Start the server in the background and return its process (the caller stops it). It runs in the caller's
+    working folder, so relative ``sqlite:///`` paths mean the same as for the caller."""
     stdout = open(log_path, "wb") if log_path is not None else subprocess.DEVNULL  # noqa: SIM115 (owned by child)
     return subprocess.Popen(streamlit_command(port=port, headless=headless),
                             env=dashboard_env(db_url, config_path, read_only=read_only),
-                            stdout=stdout, stderr=subprocess.STDOUT, cwd=str(APP_PATH.parents[1]))
+                            stdout=stdout, stderr=subprocess.STDOUT)
 
 
 def wait_until_healthy(port: int, *, process: subprocess.Popen | None = None, timeout_s: float = 60.0,

@@ -54,6 +54,11 @@ from firewatch.model import Hotspot, make_frame, stable_id
 #: Default chunk side, px: 2048² float32 = 16 MiB per chunk (plus a 15 px halo), large enough that the halo costs
 #: < 3 % extra reading and small enough that two workers' chunks and temporaries stay far below 2 GB.
 DEFAULT_CHUNK_PX = 2048
+#: GDAL's block cache while a large raster is read, MiB. GDAL's default is 5 % of physical memory (1.2 GB on a
+#: 24 GB machine) and it filled up to 1 GB of RSS on a 12,000² raster; 128 MiB still holds the strips of 512 px
+#: tiles that neighbouring chunks' halos read again (two strips of a 20,000 px wide raster = 80 MB): measured peak
+#: RSS 408 MiB at 64 MiB of cache on 12,000², see bench/large_raster.py.
+GDAL_CACHE_MB = 128
 #: Units a raster's values may be in.
 RASTER_UNITS = ("K", "C")
 #: °C → K offset (float32, as the readers apply it).
@@ -257,10 +262,10 @@ def _label_sparse(rows: np.ndarray, cols: np.ndarray, width: int) -> list[np.nda
     graph = coo_matrix((np.ones(src_all.size, dtype=np.int8), (src_all, dst_all)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     component_sorted = component[order]  # raster order
-    first_seen = {}
-    for comp in component_sorted:
-        first_seen.setdefault(int(comp), len(first_seen))
-    rank = np.array([first_seen[int(c)] for c in range(len(first_seen))])[component_sorted]
+    _, first = np.unique(component_sorted, return_index=True)  # first raster position of components 0, 1, ...
+    rank_of = np.empty(first.size, dtype=np.int64)
+    rank_of[np.argsort(first)] = np.arange(first.size)
+    rank = rank_of[component_sorted]
     grouping = np.argsort(rank, kind="stable")
     bounds = np.flatnonzero(np.r_[True, rank[grouping][1:] != rank[grouping][:-1], True])
     return [order[grouping[a:b]] for a, b in itertools.pairwise(bounds)]
@@ -314,22 +319,29 @@ def detect_large(path: str | Path, config: DetectorConfig = DetectorConfig(), *,
     half_max = config.window_sizes_px[-1] // 2
     if chunk_px < 2 * half_max + 1:
         raise InvalidValue(f"{path}: chunk_px {chunk_px} is smaller than the largest background window "
-                           f"({config.window_sizes_px[-1]} px); use at least 256 (default {DEFAULT_CHUNK_PX})")
+                           f"({config.window_sizes_px[-1]} px); use hundreds of pixels (default {DEFAULT_CHUNK_PX})")
     raster = _open(path, units=units, frame_id=frame_id, time=time, source_kind=source_kind)
-    name = str(path)
-    started = _time.perf_counter()
-    array = rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunk_px, "x": chunk_px}, cache=False)
-    temperature = array.isel(band=0).data.map_blocks(_to_kelvin, raster.nodata, units, dtype=np.float32)
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        return _detect_large(raster, config, chunk_px)
 
-    stride = config.scene_stride_px
-    sample = temperature[::stride, ::stride].compute()
-    source = sample if np.isfinite(sample).any() else temperature[~da.isnan(temperature)].compute()[None, :]
+
+def _detect_large(raster: _Raster, config: DetectorConfig, chunk_px: int) -> LargeDetection:
+    path, name = raster.path, str(raster.path)
+    half_max = config.window_sizes_px[-1] // 2
+    started = _time.perf_counter()
+    with rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunk_px, "x": chunk_px}, cache=False) as array:
+        temperature = array.isel(band=0).data.map_blocks(_to_kelvin, raster.nodata, raster.units,
+                                                         dtype=np.float32)
+        stride = config.scene_stride_px
+        sample = temperature[::stride, ::stride].compute()
+        source = sample if np.isfinite(sample).any() else temperature[~da.isnan(temperature)].compute()[None, :]
+        chunk_sizes = temperature.chunks
     scene: SceneStats = scene_stats(source, config.model_copy(update={"scene_stride_px": 1}), name)
     cool = sample[sample <= np.float32(scene.threshold_k)]
     scene_bg = float(np.median(cool)) if cool.size else None
     t_scene = _time.perf_counter()
 
-    chunks = dask.compute(*_chunk_tasks(raster, temperature.chunks, half_max, scene.threshold_k, config))
+    chunks = dask.compute(*_chunk_tasks(raster, chunk_sizes, half_max, scene.threshold_k, config))
     t_chunks = _time.perf_counter()
     rows = np.concatenate([c["rows"] for c in chunks])
     cols = np.concatenate([c["cols"] for c in chunks])

@@ -29,6 +29,11 @@ class FusionConfig(BaseModel):
     #: 1-σ location uncertainty assumed for a hotspot that reports none: the same 30 m as the floor (the worst
     #: drone case of the error budget above); also the radius of the circle that stands in for a missing footprint.
     default_location_uncertainty_m: float = Field(30.0, gt=0)
+    #: Two incidents merge only when one hotspot's footprint comes within this gap of both perimeters (the fires
+    #: grew into one). A tower hotspot located on the DEM is uncertain by 100–400 m along its line of sight (0.05°
+    #: of tilt at 8 km and 3° grazing, DESIGN.md §4), enough to reach several separate fires: it joins the
+    #: likeliest and leaves them apart. 30 m = the radius floor above.
+    merge_max_gap_m: float = Field(30.0, ge=0)
 
     # --- when: confirmation ---------------------------------------------------------------------------------------
     #: Distinct looks (frames) needed to confirm: persistence over ≥ 2 looks at the same ground removed about half

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from detection.confidence import confidence_class, confidence_with_persistence
 from detection.fusion_config import FusionConfig
 from detection.fusion_geometry import (from_geojson, geodesic_distances_m, hotspot_shape, hotspot_uncertainty_m,
+                                       line_of_sight_extent,
                                        project_point, reach_m, to_geojson, to_lonlat, to_metric, utm_epsg)
 from detection.fusion_types import FusionResult, Transition, snapshot
 from firewatch.model import Hotspot, Incident, format_time, parse_time, stable_id
@@ -164,13 +165,15 @@ class Fuser:
         return (inc.confirmed_at is not None and inc.closed_at is not None and "merged_into" not in inc.extra
                 and (time - inc.closed_at).total_seconds() <= self.config.reignite_window_s)
 
-    def matches(self, hotspot: Hotspot, shape: "HotspotShape") -> list[Incident]:
-        """Eligible incidents within the fusion radius of the hotspot, the one to keep first."""
+    def matches(self, hotspot: Hotspot, shape: "HotspotShape") -> list[tuple[Incident, float, float]]:
+        """Eligible incidents within the fusion radius of the hotspot as ``(incident, gap_m, radius_m)``: the gap
+        between the hotspot's footprint and the incident's perimeter, and the pair's fusion radius. Most advanced
+        state first (the incident that survives a merge)."""
         cfg = self.config
         pool = [inc for inc in self.incidents.values() if self._eligible(inc, hotspot.time)]
         if not pool:
             return []
-        sigma_h = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
+        sigma_h = shape.sigma_m
         centre_dist = geodesic_distances_m(hotspot.lon, hotspot.lat, np.array([i.lon for i in pool]),
                                            np.array([i.lat for i in pool]))
         found = []
@@ -181,19 +184,19 @@ class Fuser:
             radius = min(max(cfg.radius_factor * sigma, cfg.min_radius_m), cfg.max_radius_m)
             if d_centre - inc.extra.get("extent_m", 0.0) - shape.reach_m > radius:
                 continue  # cheap rejection: even the farthest point of the perimeter is out of reach
-            shape_m = shape.in_zone(self.epsg(inc))
+            shape_m = shape.in_zone(self.epsg(inc), matching=True)
             distance = shape_m.distance(self.shape(inc))
             if distance > radius and self.pending.get(inc.incident_id):
                 distance = float(shapely.distance(shape_m, self.pending[inc.incident_id]).min())
             if distance <= radius:
-                found.append(inc)
-        return sorted(found, key=lambda i: (_STATE_RANK[i.state], i.masked, i.first_seen, i.incident_id))
+                found.append((inc, float(distance), float(radius)))
+        return sorted(found, key=lambda m: (_STATE_RANK[m[0].state], m[0].masked, m[0].first_seen,
+                                            m[0].incident_id))
 
     # --- joining ----------------------------------------------------------------------------------------------
 
     def create(self, hotspot: Hotspot, shape: "HotspotShape") -> Incident:
-        cfg = self.config
-        sigma = hotspot_uncertainty_m(hotspot, cfg.default_location_uncertainty_m)
+        sigma = shape.sigma_m
         inc = Incident(
             incident_id="inc-" + stable_id(hotspot.hotspot_id), state="candidate", first_seen=hotspot.time,
             last_seen=hotspot.time, lat=hotspot.lat, lon=hotspot.lon, perimeter=None, area_m2=0.0, max_frp_kw=0.0,
@@ -423,14 +426,24 @@ class HotspotShape:
 
     def __init__(self, hotspot: Hotspot, config: FusionConfig) -> None:
         self.lonlat = hotspot_shape(hotspot, config.default_location_uncertainty_m)
-        self._zones: dict[int, BaseGeometry] = {}
+        #: What matching measures gaps from, and the hotspot's σ for the fusion radius: the footprint and the 1-σ
+        #: location uncertainty, except for a tower's DEM fix (its footprint plus its line of sight, and the
+        #: sharp cross-range σ; :func:`line_of_sight_extent`).
+        self.match_lonlat = self.lonlat
+        self.sigma_m = hotspot_uncertainty_m(hotspot, config.default_location_uncertainty_m)
+        sight = line_of_sight_extent(hotspot, config.radius_factor)
+        if sight is not None:
+            self.match_lonlat, self.sigma_m = shapely.union(self.lonlat, sight[0]), sight[1]
+        self._zones: dict[tuple[int, bool], BaseGeometry] = {}
         own = utm_epsg(hotspot.lon, hotspot.lat)
-        self.reach_m = reach_m(self.in_zone(own), *project_point(hotspot.lon, hotspot.lat, own))
+        self.reach_m = reach_m(self.in_zone(own, matching=True), *project_point(hotspot.lon, hotspot.lat, own))
 
-    def in_zone(self, epsg: int) -> BaseGeometry:
-        if epsg not in self._zones:
-            self._zones[epsg] = to_metric(self.lonlat, epsg)
-        return self._zones[epsg]
+    def in_zone(self, epsg: int, *, matching: bool = False) -> BaseGeometry:
+        """The footprint (or, ``matching``, the matching extent) in the metric CRS ``epsg``."""
+        key = (epsg, matching)
+        if key not in self._zones:
+            self._zones[key] = to_metric(self.match_lonlat if matching else self.lonlat, epsg)
+        return self._zones[key]
 
 
 _NO_WEIGHTS = {"w": 0.0, "lon": 0.0, "lat": 0.0, "time": ""}

@@ -77,6 +77,28 @@ def hotspot_uncertainty_m(hotspot: Hotspot, default_uncertainty_m: float) -> flo
     return float(value)
 
 
+def line_of_sight_extent(hotspot: Hotspot, radius_factor: float) -> tuple[BaseGeometry, float] | None:
+    """For a fixed-camera hotspot located on the DEM (it carries ``extra["bearing"]`` and was not triangulated):
+    the segment of its line of sight within ``radius_factor`` × its along-range σ of the fix (lon/lat), and its
+    cross-range 1-σ (m). None for any other hotspot.
+
+    A tower's DEM fix is uncertain mostly ALONG the line of sight (a tilt error of δθ moves it d·δθ/(sin α cos α)
+    at depression α, hundreds of metres at 8 km and 3°), but only d·δθ ACROSS it (metres): the bearing is sharp.
+    Matching against this segment with the cross-range σ keeps two fires at different bearings apart while still
+    fusing a fire the camera sees at the wrong range.
+    """
+    bearing = (hotspot.extra or {}).get("bearing")
+    if not bearing or hotspot.location_method != "dem" or not hotspot.is_located:
+        return None
+    _, _, range_m = GEOD.inv(bearing["lon_deg"], bearing["lat_deg"], hotspot.lon, hotspot.lat)
+    cross_sigma_m = range_m * math.radians(bearing["sigma_deg"])
+    reach = radius_factor * hotspot_uncertainty_m(hotspot, cross_sigma_m)
+    azimuth = bearing["azimuth_deg"]
+    near_lon, near_lat, _ = GEOD.fwd(hotspot.lon, hotspot.lat, azimuth + 180.0, min(reach, range_m))
+    far_lon, far_lat, _ = GEOD.fwd(hotspot.lon, hotspot.lat, azimuth, reach)
+    return shapely.LineString([(near_lon, near_lat), (far_lon, far_lat)]), float(cross_sigma_m)
+
+
 def geodesic_distances_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Geodesic distances (m) from one point to many (vectorised)."""
     lons = np.asarray(lons, dtype=float)

@@ -62,9 +62,15 @@ def fuse_hotspots(hotspots: list[Hotspot], open_incidents: list[Incident], *, co
             if not found:
                 incident = fuser.create(hotspot, shape)
             else:
-                incident = found[0]
-                if len(found) > 1:
-                    fuser.merge(incident, found[1:], time)
+                # Merge only incidents the hotspot's own footprint bridges (the fires grew together); an uncertain
+                # hotspot within reach of several separate fires joins the likeliest one (smallest gap relative to
+                # the pair's radius) and does not glue them together.
+                bridged = [inc for inc, gap_m, _radius in found if gap_m <= config.merge_max_gap_m]
+                if len(bridged) > 1:
+                    incident = bridged[0]
+                    fuser.merge(incident, bridged[1:], time)
+                else:
+                    incident = min(found, key=lambda m: m[1] / m[2])[0]
                 fuser.join(incident, hotspot, shape)
             fuser.assignments[hotspot.hotspot_id] = incident.incident_id
         fuser.end_look(time)

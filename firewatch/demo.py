@@ -83,6 +83,8 @@ formats = ["geojson"]
 
 [dashboard]
 dem_path = "dem.tif"
+# the scenario is a replay of 5 April 2026: the time filter ends at the newest frame, not at the wall clock
+time_anchor = "latest"
 """
     path = out_dir / "firewatch.toml"
     path.write_text(text, encoding="utf-8")
@@ -125,7 +127,7 @@ def run_demo(out_dir: str | Path, *, scenario_config: ScenarioConfig | None = No
                                         secret=secret)
         config = load_config(config_path)
         store = Store(config.store.url)
-        pipeline = Pipeline(config, store)
+        pipeline = Pipeline(config, store, ortho_dir=out_dir / "ortho")
         outcomes = [pipeline.process(path) for path in
                     tqdm(expand_inputs([scenario.frames_dir]), unit="frame", desc="pipeline", disable=not progress)]
         deliver_all(store, config)

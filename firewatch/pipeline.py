@@ -30,7 +30,8 @@ from firewatch.config import FirewatchConfig
 from firewatch.model import Hotspot, Incident, parse_time, utc_now
 from firewatch.store import Store
 from ingest.errors import IngestError, MissingMetadata, TerrainError
-from ingest.georef import frame_footprint, georeference_regions
+from ingest.georef import frame_footprint, georeference, georeference_regions
+from ingest.ortho import orthorectify
 from ingest.readers import read_frame, read_metadata
 from ingest.terrain import Terrain
 
@@ -122,11 +123,16 @@ class FrameAnalyser:
 
     It touches no store, so many analysers may run in parallel (threads, processes, Dask workers).
     ``units`` is the readers' unit choice for radiometric TIFFs (``auto``, ``C``, ``K``, ``cK``).
+    ``ortho_dir``: write an orthophoto (Cloud-Optimized GeoTIFF, kelvin) of every drone frame that has hotspots
+    there, for the map's thermal overlay; its path goes into the frame's metadata as ``ortho_path``. This costs a
+    full-frame georeferencing, so it is off by default.
     """
 
-    def __init__(self, config: FirewatchConfig, *, terrain: Terrain | None = None, units: str = "auto") -> None:
+    def __init__(self, config: FirewatchConfig, *, terrain: Terrain | None = None, units: str = "auto",
+                 ortho_dir: Path | None = None) -> None:
         self.config = config
         self.units = units
+        self.ortho_dir = Path(ortho_dir) if ortho_dir is not None else None
         if terrain is None and config.terrain.dem is not None:
             terrain = Terrain.from_geotiff(config.terrain.dem)
         if terrain is None and config.terrain.ground_elevation_m is not None:
@@ -176,7 +182,17 @@ class FrameAnalyser:
         if frame.attrs.get("pose"):
             # bearings of fixed-camera hotspots, for triangulation with the other towers at commit time
             hotspots = attach_bearings(frame, hotspots, cameras=self.config.cameras)
-        return FrameAnalysis(path, sha, meta=frame_meta(frame, footprint), hotspots=hotspots, timings_s=timings)
+        meta = frame_meta(frame, footprint)
+        if self.ortho_dir is not None and hotspots and footprint and frame.attrs.get("source_kind") == "drone":
+            t0 = _time.perf_counter()
+            meta["ortho_path"] = str(self._orthophoto(frame))
+            timings["ortho"] = _time.perf_counter() - t0
+        return FrameAnalysis(path, sha, meta=meta, hotspots=hotspots, timings_s=timings)
+
+    def _orthophoto(self, frame: xr.Dataset) -> Path:
+        self.ortho_dir.mkdir(parents=True, exist_ok=True)
+        full = georeference(frame, self.terrain, partial_ok=True)
+        return orthorectify(full, self.ortho_dir / f"{frame.attrs['frame_id']}.tif")
 
 
 class Pipeline:
@@ -187,11 +203,12 @@ class Pipeline:
     """
 
     def __init__(self, config: FirewatchConfig, store: Store, *, terrain: Terrain | None = None,
-                 units: str = "auto", on_alerts: Callable[[], None] | None = None) -> None:
+                 units: str = "auto", on_alerts: Callable[[], None] | None = None,
+                 ortho_dir: Path | None = None) -> None:
         self.config = config
         self.store = store
         self.on_alerts = on_alerts
-        self.analyser = FrameAnalyser(config, terrain=terrain, units=units)
+        self.analyser = FrameAnalyser(config, terrain=terrain, units=units, ortho_dir=ortho_dir)
 
     # ------------------------------------------------------------------------------------------- one frame
     def process(self, path: str | Path) -> FrameOutcome:

@@ -39,7 +39,7 @@ def dashboard(
     if config is None and os.environ.get("FIREWATCH_CONFIG"):
         config = Path(os.environ["FIREWATCH_CONFIG"])
     if config is None and Path(DEFAULT_CONFIG_NAME).is_file():
-        config = Path(DEFAULT_CONFIG_NAME)           # the server runs from the project folder: pass it absolute
+        config = Path(DEFAULT_CONFIG_NAME)           # ./firewatch.toml, passed on as an absolute path
     load_dashboard_config(config)  # fail here, with the file named, rather than inside the browser
     url = db or load_config(config).store.url
     command = streamlit_command(port=port, headless=headless)

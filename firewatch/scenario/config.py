@@ -7,7 +7,7 @@ north of Seoul on a spring afternoon. :meth:`ScenarioConfig.small` is the tiny v
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -33,7 +33,7 @@ class ScenarioConfig(BaseModel):
     extent_m: float = Field(12000.0, gt=2000.0, le=40000.0)
     dem_cell_m: float = Field(10.0, gt=0.5, le=100.0)
     #: Scenario start (2026-04-05 13:00 KST) and duration; sun, fires and frame times follow from them.
-    start_time: datetime = datetime(2026, 4, 5, 4, 0, tzinfo=timezone.utc)
+    start_time: datetime = datetime(2026, 4, 5, 4, 0, tzinfo=UTC)
     duration_min: float = Field(120.0, gt=5.0, le=720.0)
     #: Frame size of every camera. The drone keeps its field of view (coarser pixels when smaller); towers keep
     #: their pixel IFOV (narrower field when smaller) so far targets stay resolved.
@@ -47,9 +47,10 @@ class ScenarioConfig(BaseModel):
     drone_height_agl_m: float = Field(110.0, ge=30.0, le=500.0)
     #: Ground speed, m/s (M30T cruise for mapping ~10 m/s).
     drone_speed_mps: float = Field(10.0, gt=0.0, le=25.0)
-    #: Number of towers used (0–2) and sweeps each makes; a sweep visits every preset once, 10 s apart.
+    #: Number of towers used (0–2) and sweeps each makes; a sweep visits every preset once, 10 s apart. Eight sweeps
+    #: over the default 2 h is a look every 15 min, a usual patrol cycle of pan-tilt fire-watch cameras.
     tower_count: int = Field(2, ge=0, le=2)
-    tower_sweeps: int = Field(4, ge=0, le=50)
+    tower_sweeps: int = Field(8, ge=0, le=50)
     tower_presets_max: int = Field(2, ge=1, le=8)
     #: Number of fires (1–3).
     fire_count: int = Field(3, ge=1, le=3)
@@ -70,11 +71,11 @@ class ScenarioConfig(BaseModel):
     @classmethod
     def _aware_utc(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
     @classmethod
-    def small(cls, **overrides) -> "ScenarioConfig":
+    def small(cls, **overrides) -> ScenarioConfig:
         """Tiny scenario for tests: 4 drone frames + 2 tower frames of 160×128, one fire (< ~3 s)."""
         values = dict(width_px=160, height_px=128, drone_passes=1, drone_route_points=2, tower_count=1,
                       tower_sweeps=2, tower_presets_max=1, fire_count=1, duration_min=30.0)

@@ -105,7 +105,7 @@ class FireTruth:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FireTruth":
+    def from_dict(cls, data: dict) -> FireTruth:
         data = dict(data)
         data["ignition_time"] = parse_time(data["ignition_time"])
         return cls(**data)
@@ -141,5 +141,5 @@ class FalseTargetTruth:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FalseTargetTruth":
+    def from_dict(cls, data: dict) -> FalseTargetTruth:
         return cls(**data)

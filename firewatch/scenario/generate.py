@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-from pyproj import Transformer
 import shapely
+from pyproj import Transformer
 from tqdm import tqdm
 
 from firewatch.model import format_time, stable_id
@@ -16,8 +16,7 @@ from firewatch.scenario.errors import ScenarioError
 from firewatch.scenario.geometry import ViewGeometry
 from firewatch.scenario.layout import Site, drone_shots, make_false_targets, make_fires, make_towers, tower_shots
 from firewatch.scenario.model import FrameRecord, Scenario, ScenarioPaths
-from firewatch.scenario.outputs import (demo_toml, feature, feature_collection, sidecar, write_frame_tiff,
-                                        write_json)
+from firewatch.scenario.outputs import demo_toml, feature, feature_collection, sidecar, write_frame_tiff, write_json
 from firewatch.scenario.render import HeatSource, render
 from firewatch.scenario.sun import solar_position
 from firewatch.scenario.terrain import terrain_for

@@ -7,8 +7,8 @@ Model (shared with the truth in :mod:`firewatch.scenario.truth`, written indepen
 * the horizontal offset ``(e, n)`` of a ray point is mapped to the ground by the geodesic from the camera with
   azimuth ``atan2(e, n)`` and length ``hypot(e, n)`` (tangent plane vs. geodesic differ by d³/3R² < 1 cm at 15 km);
 * earth curvature with atmospheric refraction: the ray's height above the surface gains ``(1 − k)·d²/(2R)`` at
-  horizontal distance ``d``, ``R = 6371 km``, ``k = 0.13`` (the geodetic-levelling coefficient of refraction,
-  Gauss; used by GIS viewshed tools such as GDAL's ``gdal_viewshed``).
+  horizontal distance ``d``, ``R = 6371 km``, ``k = 0.13`` (Gauss's coefficient of terrestrial refraction, the
+  classic value for geodetic levelling).
 
 For speed the renderer replaces the exact geodesic + projection (pyproj) by a cubic polynomial fitted per camera
 (residual reported by :attr:`ViewGeometry.mapping_residual_m`, micrometres to millimetres over the scene) and samples
@@ -33,8 +33,9 @@ REFRACTION_K = 0.13
 CURVATURE_PER_M = (1.0 - REFRACTION_K) / (2.0 * EARTH_RADIUS_M)
 GEOD = Geod(ellps="WGS84")
 _POLY_DEGREE = 3
-#: Smallest march step as a fraction of the distance travelled (and at least 5 cm): a smooth ridge whose top pokes
-#: less than ~κ·(step/2)²/2 (a few cm for this terrain's curvature κ ≲ 3e-3 m⁻¹) above a grazing ray may be skipped.
+#: Smallest march step: 0.3 % of the distance travelled and at least 25 cm (18 m at a tower's 6 km). A smooth crest
+#: that pokes less than κ·(step/2)²/2 above a grazing ray can be stepped over: ≲ 12 cm at 6 km for this terrain's
+#: curvature κ ≲ 3e-3 m⁻¹, well under a tower pixel (~4 m); the truth module steps finer.
 _MIN_STEP_FRACTION = 3e-3
 _MIN_STEP_M = 0.25
 _FINAL_BRACKET_M = 0.5

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pyproj import Transformer
 import shapely
+from pyproj import Transformer
 from shapely.geometry import Polygon
 
 from firewatch.model import format_time, parse_time
@@ -38,7 +38,7 @@ class ScenarioPaths:
     config_toml: Path
 
     @classmethod
-    def under(cls, out_dir: Path) -> "ScenarioPaths":
+    def under(cls, out_dir: Path) -> ScenarioPaths:
         out_dir = Path(out_dir).resolve()
         return cls(out_dir, out_dir / "dem.tif", out_dir / "frames", out_dir / "truth", out_dir / SCENARIO_FILE,
                    out_dir / "firewatch.toml")
@@ -69,7 +69,7 @@ class FrameRecord:
                 "pose": self.pose.to_dict(), "visible": self.visible}
 
     @classmethod
-    def from_dict(cls, data: dict, root: Path) -> "FrameRecord":
+    def from_dict(cls, data: dict, root: Path) -> FrameRecord:
         return cls(data["frame_id"], root / data["path"], root / data["sidecar_path"], data["source_id"],
                    data["source_kind"], parse_time(data["time"]), Camera.from_dict(data["camera"]),
                    Pose.from_dict(data["pose"]), data.get("visible", {}))
@@ -150,7 +150,7 @@ class Scenario:
         }
 
     @classmethod
-    def load(cls, out_dir: Path | str) -> "Scenario":
+    def load(cls, out_dir: Path | str) -> Scenario:
         """Re-open a generated scenario folder from its ``scenario.json``."""
         paths = ScenarioPaths.under(Path(out_dir))
         try:

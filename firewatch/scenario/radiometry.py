@@ -4,10 +4,11 @@ A thermal camera measures band radiance; a pixel that holds several surfaces (a 
 sees the area-weighted *radiance*, not the weighted temperature. So the renderer mixes in radiance and converts back
 with the table built here once per process.
 
-Planck's law (spectral radiance, W m⁻² sr⁻¹ m⁻¹): ``B(λ, T) = 2 h c² / λ⁵ / (exp(h c / (λ k T)) − 1)`` with the
-CODATA 2018 constants; the band radiance ``L(T) = ∫ B dλ`` over 8–14 µm (the LWIR window of uncooled microbolometers
-such as the DJI M30T's, whose spectral band is 8–14 µm) is integrated with the trapezoid rule on a 20 nm grid, which
-agrees with adaptive quadrature to better than 1e-6 relative (checked in the tests against scipy.integrate.quad).
+Planck's law (spectral radiance, W m⁻² sr⁻¹ m⁻¹): ``B(λ, T) = 2 h c² / λ⁵ / (exp(h c / (λ k T)) − 1)``
+with the CODATA 2018 constants; the band radiance ``L(T) = ∫ B dλ`` over 8–14 µm (the LWIR window of uncooled
+microbolometers such as the DJI M30T's, whose spectral band is 8–14 µm) is integrated with the trapezoid rule on a
+20 nm grid, which agrees with adaptive quadrature to better than 1e-5 relative (checked in the tests against
+scipy.integrate.quad).
 """
 
 from __future__ import annotations

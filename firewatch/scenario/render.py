@@ -68,10 +68,10 @@ def coverage(geometry: ViewGeometry, polygon: Polygon, *, corner_t_start: np.nda
     if np.isnan(rows).any():  # the polygon straddles the camera plane (under a drone): search the whole frame
         r0, r1, c0, c1 = 0, camera.height_px - 1, 0, camera.width_px - 1
     else:
-        r0 = max(int(math.floor(rows.min())) - 2, 0)
-        r1 = min(int(math.ceil(rows.max())) + 2, camera.height_px - 1)
-        c0 = max(int(math.floor(cols.min())) - 2, 0)
-        c1 = min(int(math.ceil(cols.max())) + 2, camera.width_px - 1)
+        r0 = max(math.floor(rows.min()) - 2, 0)
+        r1 = min(math.ceil(rows.max()) + 2, camera.height_px - 1)
+        c0 = max(math.floor(cols.min()) - 2, 0)
+        c1 = min(math.ceil(cols.max()) + 2, camera.width_px - 1)
         if r0 > r1 or c0 > c1:
             return None
     corner_r, corner_c = np.mgrid[r0 - 0.5:r1 + 1.0:1.0, c0 - 0.5:c1 + 1.0:1.0]

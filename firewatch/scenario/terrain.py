@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from pyproj import CRS, Transformer
 from affine import Affine
+from pyproj import CRS, Transformer
 
 from firewatch.scenario.errors import ScenarioError
 
@@ -44,7 +44,7 @@ PEAKS = (
 #: grazing angle steep enough to resolve them with ≥ 3 × 3 pixels (see layout.FALSE_TARGETS).
 KNOLLS = (
     (-650.0, 605.0, 45.0, 45.0),    # tor above rock-1
-    (350.0, 405.0, 45.0, 45.0),     # tor above rock-2
+    (640.0, 475.0, 45.0, 45.0),     # tor above rock-2
     (765.0, 60.0, 80.0, 100.0),     # village spur (roofs on its terraced south face)
     (-100.0, -230.0, 60.0, 120.0),  # solar-field slope
 )
@@ -68,7 +68,7 @@ class Terrain:
     north: float
     cell_m: float
     crs: str
-    analytic: "AnalyticHeight | None" = None
+    analytic: AnalyticHeight | None = None
     _gradient: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _max_slope: float | None = field(default=None, repr=False)
 
@@ -204,7 +204,7 @@ def _grid_coords(west: float, north: float, cell_m: float, rows: int, cols: int)
 
 
 def _grid_frame(centre_xy: tuple[float, float], extent_m: float, cell_m: float) -> tuple[float, float, int]:
-    n = int(round(extent_m / cell_m))
+    n = round(extent_m / cell_m)
     west = centre_xy[0] - n * cell_m / 2.0
     north = centre_xy[1] + n * cell_m / 2.0
     return west, north, n

@@ -9,7 +9,9 @@ to pymavlink when the autopilot asks for MISSION_REQUEST_INT, and uses pymavlink
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,32 @@ _GEOD = Geod(ellps="WGS84")
 #: 50 m: further than that the vehicle is not where the plan was made for; on a 10 % slope the ground at the two
 #: homes already differs by 5 m, half the 10 m terrain-following tolerance the altitudes were planned with.
 MAX_HOME_OFFSET_M = 50.0
+
+
+#: pymavlink's network link prefixes (mavutil.mavlink_connection); anything else is opened as a serial device.
+_NETWORK_PREFIXES = ("udp:", "udpin:", "udpout:", "udpbcast:", "tcp:", "tcpin:")
+_CONNECT_EXAMPLES = "e.g. udp:0.0.0.0:14550 (listen), tcp:192.168.1.10:5760 or a serial device such as /dev/ttyUSB0"
+
+
+def check_connection(url: str) -> None:
+    """Refuse a MAVLink connection string pymavlink/dronekit would fail on with a bare exception.
+
+    Network links need ``PROTOCOL:HOST:PORT`` with a port in 1–65535; any other string is a serial device, which
+    must exist (or be a Windows ``COMn`` port) and needs pyserial installed. Raises :class:`UploadError` naming
+    the fix.
+    """
+    if url.startswith(_NETWORK_PREFIXES):
+        host, sep, port = url.split(":", 1)[1].rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise UploadError(f"connection {url!r}: expected PROTOCOL:HOST:PORT with a port 1-65535 "
+                              f"({_CONNECT_EXAMPLES})")
+        return
+    if not re.fullmatch(r"COM\d+", url) and not Path(url).exists():
+        raise UploadError(f"connection {url!r}: not a network link (udp:/tcp:HOST:PORT) and no such serial device; "
+                          f"plug in the telemetry radio or fix the string ({_CONNECT_EXAMPLES})")
+    if importlib.util.find_spec("serial") is None:
+        raise UploadError(f"connection {url!r} is not a network link (udp:/tcp:HOST:PORT), so it would be opened as "
+                          f"a serial device, which needs pyserial (pip install pyserial); {_CONNECT_EXAMPLES}")
 
 
 @dataclass
@@ -69,6 +97,7 @@ def upload_items(items: list[MavItem], url: str, *, planned_home: Home | None = 
         raise UploadError(f"upload method {method!r} is not one of auto, dronekit, pymavlink")
     if not items:
         raise UploadError("the mission is empty: nothing to upload")
+    check_connection(url)
     link = None
     if method == "auto":
         link = MissionLink(url, timeout_s=timeout_s, heartbeat_timeout_s=heartbeat_timeout_s)

@@ -157,3 +157,25 @@ def test_cli_writes_geojson(raster, tmp_path):
     assert [f["id"] for f in collection["features"]] == [h.hotspot_id for h in whole.hotspots]
     first = collection["features"][0]
     assert first["geometry"]["coordinates"] == pytest.approx([whole.hotspots[0].lon, whole.hotspots[0].lat])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sparse_labels_match_ndimage_label(seed):
+    """The sparse 8-connected labelling numbers clusters like scipy.ndimage.label (raster order of first pixel)."""
+    from scipy import ndimage
+
+    from detection.chunked import _label_sparse
+
+    rng = np.random.default_rng(seed)
+    mask = rng.random((60, 70)) < 0.25
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    rows, cols = np.nonzero(mask)
+    shuffle = rng.permutation(rows.size)
+    rows, cols = rows[shuffle], cols[shuffle]
+    clusters = _label_sparse(rows, cols, mask.shape[1])
+    assert len(clusters) == count
+    for label, members in enumerate(clusters, start=1):
+        assert set(zip(rows[members].tolist(), cols[members].tolist())) == \
+            set(zip(*[a.tolist() for a in np.nonzero(labels == label)]))
+        linear = rows[members] * mask.shape[1] + cols[members]
+        assert np.all(np.diff(linear) > 0)  # raster order inside the cluster

@@ -15,7 +15,7 @@ def _option(cmd: list[str], name: str) -> str:
 
 def test_server_command_is_loopback_headless_offline_and_serves_static():
     cmd = streamlit_command(port=8642)
-    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(APP_PATH)
+    assert cmd[1:5] == ["-P", "-m", "streamlit", "run"] and cmd[5] == str(APP_PATH)
     assert _option(cmd, "--server.port") == "8642" and _option(cmd, "--server.address") == "127.0.0.1"
     assert _option(cmd, "--server.headless") == "true"
     assert _option(cmd, "--browser.gatherUsageStats") == "false"

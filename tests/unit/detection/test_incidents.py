@@ -199,23 +199,35 @@ def test_satellite_revisits_are_awaited_longer_than_drone_looks():
     assert [t.kind for t in transitions] == ["quiet"]
 
 
-def test_a_hotspot_between_two_incidents_merges_them_into_the_most_advanced():
+def test_a_hotspot_bridging_two_incidents_merges_them_into_the_most_advanced():
     west = [hotspot("w1", "f1", east_m=-60), hotspot("e1", "f1", east_m=60)]
     (first, second, third), incidents = run(west, [hotspot("w2", "f2", 10, east_m=-60)],
-                                            [hotspot("mid", "f3", 20, east_m=0, location_uncertainty_m=20.0)])
+                                            [hotspot("mid", "f3", 20, east_m=0, location_uncertainty_m=28.0)])
     assert len(first.incidents) == 2  # 120 m apart: two candidates
     west_id, east_id = first.assignments["w1"], first.assignments["e1"]
     assert kinds(second) == ["confirmed"] and second.incidents[0].incident_id == west_id
-    # 'mid' (sigma 20 m) reaches both: gap = 60 - 5 - 20 = 35 m <= radius 3 x 20 = 60 m on each side
+    # 'mid' has no footprint: its shape is its 28 m uncertainty circle, whose gap to each 5 m circle is
+    # 60 - 5 - 28 = 27 m <= merge_max_gap_m (30 m): it bridges both, they are one fire
     assert third.merges == {east_id: west_id} and third.assignments == {"mid": west_id}
     merged = incidents[east_id]
     assert merged.state == "closed" and merged.extra["merged_into"] == west_id
     keep = incidents[west_id]
     assert keep.hotspot_count == 4 and keep.look_count == 3 and keep.extra["merged"] == [east_id]
-    # the merged perimeter (two 5 m circles + the 20 m circle ≈ 1400 m²) is > 2x the 80 m² at confirmation
+    # the merged perimeter (two 5 m circles + the 28 m circle ≈ 2600 m²) is > 2x the 80 m² at confirmation
     assert [(t.incident_id, t.kind, t.from_state, t.to_state) for t in third.transitions] == [
         (east_id, "closed", "candidate", "closed"), (west_id, "escalated", "confirmed", "active")]
     assert "area grew" in third.transitions[1].reason and "merged into" in third.transitions[0].reason
+
+
+def test_an_uncertain_hotspot_near_two_fires_joins_the_likeliest_and_keeps_them_apart():
+    # A tower hotspot located on the DEM is uncertain by ~150 m along its line of sight (DESIGN.md §4): it is
+    # within reach of both fires but bridges neither; it joins the nearer one and does not glue them together.
+    (first, second), incidents = run([hotspot("w1", "f1", east_m=-150), hotspot("e1", "f1", east_m=150)],
+                                     [hotspot("tower", "t1", 10, east_m=110, source_id="tower-1",
+                                              source_kind="fixed", location_uncertainty_m=150.0)])
+    west_id, east_id = first.assignments["w1"], first.assignments["e1"]
+    assert second.merges == {} and second.assignments == {"tower": east_id}
+    assert incidents[west_id].state != "closed"
 
 
 # --- the state timeline ----------------------------------------------------------------------------------------------

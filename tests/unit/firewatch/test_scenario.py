@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+import shapely
 import typer
+from affine import Affine
 from pyproj import Geod, Transformer
 from rasterio.errors import NotGeoreferencedWarning
-from affine import Affine
-import shapely
 from shapely import ops
 from shapely.geometry import Point, shape
 from typer.testing import CliRunner
@@ -298,3 +298,14 @@ def test_dem_too_small_for_the_layout_raises(tmp_path):
     _ramp_dem(dem)
     with pytest.raises(ScenarioError, match="outside the terrain"):
         generate_scenario(tmp_path / "out", ScenarioConfig.small(terrain="file", dem_path=dem))  # towers 5 km out
+
+
+def test_cli_reports_a_foreign_output_folder(tmp_path):
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(app, ["scenario", "--out", str(tmp_path), "--small", "--quiet"])
+    assert isinstance(result.exception, ScenarioError) and "not empty" in str(result.exception)
+    negative = CliRunner().invoke(app, ["scenario", "--out", str(tmp_path / "x"), "--seed", "-1"])
+    assert negative.exit_code == 2 and not (tmp_path / "x").exists()
