@@ -21,6 +21,13 @@ from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
 
 _GEOD = Geod(ellps="WGS84")
+#: Metres per degree of latitude (WGS 84 mean); longitude degrees are scaled by cos(latitude). Only used to compare
+#: a pixel quad's area with the pixel's own area, where 1 % is plenty.
+_M_PER_DEG_LAT = 111_132.0
+#: A pixel quad larger than this many times the pixel's own ground area is folded across an occlusion edge. On a
+#: continuous surface the quad and the pixel area agree within tens of percent (both are the same Jacobian, one by
+#: corner averaging); a factor 4 is a quad twice as long as the pixel in both directions.
+FOLDED_QUAD_FACTOR = 4.0
 
 
 @dataclass
@@ -114,6 +121,8 @@ class GroundGrid:
         ring_r = np.stack([lr, lr, lr + 1, lr + 1, lr], axis=1)  # closed rings: shapely skips closing them
         ring_c = np.stack([lc, lc + 1, lc + 1, lc, lc], axis=1)
         coords = np.stack([lon_c[ring_r, ring_c], lat_c[ring_r, ring_c]], axis=-1)  # (n, 5, 2)
+        if self.pixel_area_m2 is not None:
+            coords = self._unfold(coords, rows, cols)
         keep = np.all(np.isfinite(coords), axis=(1, 2))
         if not keep.any():
             return None
@@ -131,6 +140,32 @@ class GroundGrid:
         polygons = [orient(p, sign=1.0) for p in polygons]
         geometry = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
         return mapping(geometry)
+
+    def _unfold(self, coords: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Replace folded quads by a square of the pixel's own ground size around its centre.
+
+        A corner is the mean of four pixel centres; at an occlusion edge (a ridge in front of a valley, seen from a
+        tower) one of them lies hundreds of metres behind, and the quad becomes a streak along the line of sight far
+        larger than what the pixel sees. The pixel's area (``pixel_area``, from one-sided derivatives on the surface
+        it sees) is the reference: a quad over :data:`FOLDED_QUAD_FACTOR` times it is folded.
+        """
+        area = self.pixel_area_m2[rows, cols]
+        lat0 = float(np.nanmean(coords[..., 1])) if np.isfinite(coords[..., 1]).any() else 0.0
+        kx, ky = _M_PER_DEG_LAT * math.cos(math.radians(lat0)), _M_PER_DEG_LAT
+        x, y = coords[..., 0] * kx, coords[..., 1] * ky
+        quad_m2 = 0.5 * np.abs(np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1))
+        with np.errstate(invalid="ignore"):
+            folded = np.isfinite(area) & (quad_m2 > FOLDED_QUAD_FACTOR * area)
+        if not folded.any():
+            return coords
+        coords = coords.copy()
+        lon, lat = self.lon[rows[folded], cols[folded]], self.lat[rows[folded], cols[folded]]
+        half = 0.5 * np.sqrt(area[folded])
+        dx, dy = half / kx, half / ky
+        square_x = np.stack([lon - dx, lon + dx, lon + dx, lon - dx, lon - dx], axis=1)
+        square_y = np.stack([lat - dy, lat - dy, lat + dy, lat + dy, lat - dy], axis=1)
+        coords[folded] = np.stack([square_x, square_y], axis=-1)
+        return coords
 
     def pixel_size_m(self, rows: np.ndarray, cols: np.ndarray) -> float | None:
         """Mean ground size (m) of one pixel over ``rows, cols``: √(pixel area), or the geodesic distance between
