@@ -30,7 +30,7 @@ import zoneinfo
 from typing import Any, Literal
 
 import shapely.geometry
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from alerts.errors import InvalidEndpoint
 from alerts.urls import redact_url, validate_endpoint_url
@@ -72,7 +72,8 @@ def decode_secret(secret: str) -> bytes:
 class EndpointConfig(BaseModel):
     """One webhook receiver: where to send, how to sign, which payloads, and which alerts it wants."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: hide_input_in_errors: a rejected secret or a URL with credentials must not be echoed by str(ValidationError).
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     name: str = Field(description="Short unique name (letters, digits, '_', '.', '-'); used in the outbox and CLI.")
     url: str = Field(description="http(s) URL that receives POSTs; see alerts.urls for what is refused.")
@@ -105,9 +106,10 @@ class EndpointConfig(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _check_url(cls, value: str) -> str:
-        # Private-network addresses are checked by AlertsConfig, which knows allow_private_networks.
-        return validate_endpoint_url(value, allow_private_networks=True)
+    def _check_url(cls, value: str, info: ValidationInfo) -> str:
+        # Private-network addresses are checked by AlertsConfig, which knows allow_private_networks. ``name`` is
+        # declared before ``url``, so info.data has it (when it was valid) and the message names the endpoint.
+        return validate_endpoint_url(value, allow_private_networks=True, name=info.data.get("name", "endpoint"))
 
     @field_validator("secret", mode="before")
     @classmethod

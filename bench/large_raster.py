@@ -5,8 +5,8 @@
 
 The raster (tiled 512 px, uncompressed GeoTIFF in EPSG:5186 at 0.5 m, the layout of a COG without overviews) is
 written window by window in a temp folder: a 295 K slope with 0.3 K noise and 44 Gaussian fires, a quarter of them
-on the 2048 px chunk borders, four inside the crop. Memory is the peak RSS (VmHWM) of a fresh interpreter running only the
-detection; the numpy baseline is one ``np.greater`` pass over the same raster read tile by tile (the least any
+on the 2048 px chunk borders, four inside the crop. Memory is the peak RSS (VmHWM) of a fresh interpreter running
+only the detection; the numpy baseline is one ``np.greater`` pass over the same raster read tile by tile (the least any
 detector must do: read every pixel and compare it once). Results: bench/results/large_raster.json.
 """
 
@@ -39,8 +39,8 @@ TIME = "2026-04-05T04:00:00Z"
 
 
 def fires(size: int, chunk: int, rng: np.random.Generator) -> list[tuple[float, float, float, float]]:
-    """(row, col, sigma px, peak K) of 44 fires: 40 random ones, every fourth of which sits on a chunk border or corner, and four
-    around the first chunk corner, inside the crop compared with the in-memory detector."""
+    """(row, col, sigma px, peak K) of 44 fires: 40 random ones, every fourth of which sits on a chunk border or
+    corner, and four around the first chunk corner, inside the crop compared with the in-memory detector."""
     out = [(chunk + d_row, chunk + d_col, sigma, peak) for d_row, d_col, sigma, peak in
            ((0.0, 0.0, 2.0, 400.0), (-300.0, 0.5, 1.0, 60.0), (0.5, 420.0, 3.0, 300.0), (-700.0, -650.0, 0.7, 25.0))]
     for n in range(40):
@@ -170,11 +170,13 @@ def main() -> None:
                "identical_to_in_memory": identical}
     previous = common.write_results("large_raster", payload) or {}
     rows = [("detect_large", f"{detect_s:.1f}", f"{payload['megapixels_per_s']:.1f}",
-             f"{payload['ratio_to_numpy_pass']:.1f}", f"{rss_after:.0f}", common.delta(detect_s, previous.get("detect_s"))),
+             f"{payload['ratio_to_numpy_pass']:.1f}", f"{rss_after:.0f}",
+             common.delta(detect_s, previous.get("detect_s"))),
             ("numpy pass (read + compare)", f"{baseline_s:.1f}", f"{args.size ** 2 / baseline_s / 1e6:.1f}", "1.0",
              "", "")]
     print(f"{args.size}×{args.size} float32 ({payload['raster_gib']:.2f} GiB), chunks {args.chunk} px: "
-          f"{result['hotspots']} hotspots ({fire_count} fires planted), load {payload['machine']['load_average_1_5_15']}")
+          f"{result['hotspots']} hotspots ({fire_count} fires planted), "
+          f"load {payload['machine']['load_average_1_5_15']}")
     print(common.table(rows, ("run", "s", "Mpx/s", "× numpy pass", "peak RSS MiB", "time vs last")))
     print(f"peak memory {rss_after:.0f} MiB (limit 2048); crop {args.crop}² at ({row0}, {col0}): "
           f"{len(whole.hotspots)} hotspots, identical to in-memory: {identical}")

@@ -4,8 +4,9 @@
 
 Each ``bench/*.py`` except this file and the helpers runs as ``python -P bench/<name>.py`` — ``-P`` keeps bench/ off
 sys.path, so ``bench/dashboard.py`` cannot shadow the ``dashboard`` package — with a time budget of its own
-(:data:`BUDGETS_S`, else :data:`DEFAULT_BUDGET_S`, cut so that every later script keeps :data:`MIN_BUDGET_S`). Every script's output is printed as it is; then one table: script,
-status, seconds, and the headline figures of those that write ``bench/results/<name>.json`` (bench/common.py).
+(:data:`BUDGETS_S`, else :data:`DEFAULT_BUDGET_S`, cut so that every later script keeps :data:`MIN_BUDGET_S`).
+Every script's output is printed as it is; then one table: script, status, seconds, and the headline figures of
+those that write ``bench/results/<name>.json`` (bench/common.py).
 Exit status 1 when a script failed or ran out of time.
 """
 

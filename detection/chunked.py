@@ -6,10 +6,11 @@ The detector's decisions are local except three scene-wide quantities, so the ra
 1. **Scene level** (one strided pass through dask): the median/MAD of every ``scene_stride_px``-th pixel — exactly
    the sample :func:`detection.candidates.scene_stats` takes from a whole frame — gives the candidate threshold.
 2. **Fire pixels per chunk** (one dask task per chunk of the ``rioxarray.open_rasterio(chunks=...)`` array, reading
-   its window through xarray): each chunk is read with a halo of ``max(window_sizes_px) // 2`` pixels, so the background window of every candidate in the chunk's
-   halo-free core sees exactly the pixels it sees in the whole array (windows are clipped by the raster border
-   only); the chunk returns its core's fire pixels (row, col, K), its minimum and maximum. Memory is bounded by
-   a few chunks (≈ 16 MiB each at 2048 px) whatever the raster size.
+   its window through xarray): each chunk is read with a halo of ``max(window_sizes_px) // 2`` pixels, so the
+   background window of every candidate in the chunk's halo-free core sees exactly the pixels it sees in the whole
+   array (windows are clipped by the raster border only); the chunk returns its core's fire pixels (row, col, K),
+   its minimum and maximum. Memory is bounded by a few chunks (≈ 16 MiB each at 2048 px) plus GDAL's block cache
+   (capped at :data:`GDAL_CACHE_MB`) whatever the raster size.
 3. **Clusters** (client, sparse): fire pixels are few, so 8-connected clusters are labelled on the pixel list
    (scipy.sparse.csgraph) — a cluster crossing chunk borders is one cluster, counted once — and numbered in raster
    order of their first pixel like :func:`scipy.ndimage.label`. Each cluster's background ring, ground position,

@@ -5,8 +5,10 @@ the workers; fusion and the store stay on the client, which commits results in t
 buffering those that finish early — so incidents, hotspots and alerts are identical to the single-process run.
 
 Each worker builds its analyser once per configuration (terrain and masks loaded once, kept in a per-process cache
-keyed by the configuration's JSON) instead of receiving the terrain with every task. A frame whose analysis fails
-— even a worker crash — is quarantined with the reason and the batch goes on. At most ``in_flight_per_worker``
+keyed by a digest of the configuration's JSON) instead of receiving the terrain with every task. Files already in
+the store are skipped by the client without being sent (same SHA-256 rule as :meth:`Pipeline.process`). A frame
+whose analysis fails — even after a worker crash and one retry — is quarantined with the reason and the batch goes
+on. At most ``in_flight_per_worker``
 frames per worker are queued at once, so a months-long archive does not become one giant task graph.
 
 Local: ``workers=N`` starts a ``LocalCluster`` of N processes with one thread each (the detector is numpy-bound and
@@ -31,8 +33,9 @@ from firewatch.pipeline import FrameAnalyser, FrameAnalysis, FrameOutcome, Pipel
 
 log = logging.getLogger(__name__)
 
-#: Frames queued per worker: 4 keeps every worker busy while the client commits (a commit takes ~1–5 ms, an
-#: analysis ~10–50 ms) and bounds the client's buffer of out-of-order results to a few dozen small objects.
+#: Frames queued per worker: 4 keeps every worker busy while the client commits (hash + fuse + store ≈ 10–20 ms
+#: per frame on the client, an analysis ≈ 60 ms on a worker: bench/pipeline.py) and bounds the client's buffer of
+#: out-of-order results to a few dozen small objects.
 DEFAULT_IN_FLIGHT_PER_WORKER = 4
 
 #: Seconds to wait for a remote scheduler: a reachable one answers in milliseconds; 20 s rides out a busy scheduler
@@ -47,7 +50,8 @@ class BatchError(FirewatchError, RuntimeError):
     """The Dask cluster could not be started or reached."""
 
 
-def analyse_on_worker(path: str, config: FirewatchConfig, config_digest: str, units: str) -> FrameAnalysis:
+def analyse_on_worker(path: str, content_sha256: str, config: FirewatchConfig, config_digest: str,
+                      units: str) -> FrameAnalysis:
     """Worker task: analyse one file with this process's cached :class:`FrameAnalyser` for the configuration
     (``config_digest`` identifies it: the terrain is loaded on the first task of each configuration only)."""
     key = (config_digest, units)
@@ -55,7 +59,7 @@ def analyse_on_worker(path: str, config: FirewatchConfig, config_digest: str, un
     if analyser is None:
         analyser = FrameAnalyser(config, units=units)
         _ANALYSERS[key] = analyser
-    return analyser.analyse(path)
+    return analyser.analyse(path, content_sha256=content_sha256)
 
 
 @contextmanager
@@ -108,41 +112,54 @@ def analyse_distributed(pipeline: Pipeline, files: Sequence[Path], *, workers: i
 
 def _run(pipeline: Pipeline, files: Sequence[Path], client: Client,
          in_flight_per_worker: int) -> Iterator[FrameOutcome]:
-    """Submit at most ``in_flight_per_worker`` tasks per worker, commit finished analyses in input order."""
+    """Submit at most ``in_flight_per_worker`` tasks per worker, commit finished analyses in input order.
+
+    Like :meth:`Pipeline.process`, a file already in the store (same SHA-256) is skipped without being analysed and
+    an unreadable one is quarantined; both are decided here, before submitting, so re-running a batch is cheap.
+    """
     config = pipeline.config
     config_digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()
     units = pipeline.analyser.units
     worker_count = max(len(client.scheduler_info().get("workers", {})), 1)
     limit = max(worker_count * in_flight_per_worker, 1)
     pending = as_completed()
-    submitted = 0
-    ready: dict[int, FrameAnalysis] = {}
-    index_of = {}
+    ready: dict[int, FrameAnalysis | None] = {}  # None: already stored, skip
+    index_of: dict[str, int] = {}
     batch = uuid.uuid4().hex[:12]  # task keys unique across batches sharing a client
+    submitted = 0
 
     def submit_next() -> None:
         nonlocal submitted
-        path = files[submitted]
+        index, path = submitted, files[submitted]
+        submitted += 1
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            ready[index] = FrameAnalysis(path, None, reason=f"cannot read the file: {exc}")
+            return
+        if pipeline.store.has_frame(sha):
+            ready[index] = None
+            return
         # retries=1: one more try on another worker after a transient failure (a worker lost under load); a frame
         # that fails twice is quarantined.
-        future = client.submit(analyse_on_worker, str(path), config, config_digest, units, pure=False, retries=1,
-                               key=f"analyse-{batch}-{submitted}")
-        index_of[future.key] = submitted
+        future = client.submit(analyse_on_worker, str(path), sha, config, config_digest, units, pure=False,
+                               retries=1, key=f"analyse-{batch}-{index}")
+        index_of[future.key] = index
         pending.add(future)
-        submitted += 1
 
-    while submitted < min(limit, len(files)):
-        submit_next()
     next_commit = 0
-    for future in pending:
-        index = index_of.pop(future.key)
-        ready[index] = _result(future, files[index])
-        future.release()
-        if submitted < len(files):
+    while next_commit < len(files):
+        while submitted < len(files) and len(index_of) < limit:
             submit_next()
         while next_commit in ready:
-            yield pipeline.commit(ready.pop(next_commit))
+            analysis = ready.pop(next_commit)
+            yield FrameOutcome(files[next_commit], "skipped") if analysis is None else pipeline.commit(analysis)
             next_commit += 1
+        if next_commit < len(files) and next_commit not in ready:
+            future = next(pending)  # the next frame to commit is in flight: wait for any task to finish
+            index = index_of.pop(future.key)
+            ready[index] = _result(future, files[index])
+            future.release()
 
 
 def _result(future, path: Path) -> FrameAnalysis:

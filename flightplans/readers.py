@@ -16,9 +16,12 @@ from flightplans.mission import Home, MavItem
 def _plan(path: Path, text: str) -> tuple[Home | None, list[MavItem]]:
     try:
         doc = json.loads(text)
+    except ValueError as exc:  # json.JSONDecodeError: a truncated or hand-edited file
+        raise FlightPlanError(f"{path}: not a QGroundControl .plan (not valid JSON: {exc}); export it again") from exc
+    try:
         mission = doc["mission"]
         raw_items = mission["items"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise FlightPlanError(f"{path}: not a QGroundControl .plan (missing {exc}); export it again") from exc
     if doc.get("fileType") != "Plan":
         raise FlightPlanError(f"{path}: fileType is {doc.get('fileType')!r}, expected 'Plan'")

@@ -23,27 +23,27 @@ from ingest.camera import Camera
 from ingest.pose import Pose
 
 GEOD = Geod(ellps="WGS84")
-#: Fires: (offset east, north m, ignition as a fraction of the scenario duration). The fires stay > 600 m apart
-#: until the end (separate incidents, as far apart as the flank's visible slopes allow). Ignition fractions put every
-#: fire before at least two later looks (drone passes at 12/45/78 % of the duration, tower sweeps every 1/8 of it).
-FIRE_SITES = ((-250.0, 150.0, 0.04), (800.0, 450.0, 0.29), (-800.0, 600.0, 0.50))
+#: Fires: (offset east, north m, ignition as a fraction of the scenario duration), on the slopes both towers see
+#: best (≥ 17 fully burning tower pixels each at the last sweeps); still ≥ 300 m apart at the end. Ignition
+#: fractions put every fire before at least two later looks (drone passes at 12/45/78 % of the duration, tower sweeps
+#: every 1/8 of it).
+FIRE_SITES = ((-250.0, 150.0, 0.04), (500.0, 350.0, 0.29), (150.0, 650.0, 0.50))
 #: False targets: (id, kind, offset east, north m, width m (across), length m (along azimuth), azimuth deg,
 #: temperature K). Seen from the towers (5–6 km, 0.65 mrad pixels of ~3.7 m, ~2° depression) a surface is
 #: foreshortened by the sine of its grazing angle, so each target lies on a 25–40° tower-facing flank of a knoll
 #: (terrain.KNOLLS) and is long enough down-slope for ≥ 3 × 3 fully covered tower pixels (checked by
 #: tests/unit/firewatch/test_scenario_physics.py); the roofs and rock-2 are turned 50° so their edges run along and
-#: across the farther tower's line of sight. The drone (0.15–0.3 m pixels) resolves them easily. 55–70 °C is what sunlit dark
-#: granite, the metal roofs of cattle sheds and warehouses, and
-#: PV modules reach on a spring afternoon.
+#: across the farther tower's line of sight. The drone (0.15–0.3 m pixels) resolves them easily. 55–70 °C is what
+#: sunlit dark granite, the metal roofs of cattle sheds and warehouses, and PV modules reach on a spring afternoon.
 FALSE_TARGETS = (
     ("rock-1", "rock", -650.0, 550.0, 45.0, 60.0, 0.0, 333.0),
-    ("rock-2", "rock", 640.0, 420.0, 40.0, 60.0, 50.0, 331.0),
+    ("rock-2", "rock", 300.0, 350.0, 40.0, 60.0, 50.0, 331.0),
     ("roof-1", "roof", 765.0, -15.0, 60.0, 60.0, 50.0, 338.0),
     ("roof-2", "roof", 765.0, -100.0, 60.0, 60.0, 50.0, 336.0),
     ("solar-1", "solar", -100.0, -350.0, 130.0, 110.0, 0.0, 341.0),
 )
 #: Drone route (points of interest in flight order): fire-1, rock-1, village, solar field, fire-2 (+ rock-2).
-DRONE_ROUTE = ((-250.0, 150.0), (-650.0, 550.0), (765.0, -57.0), (-100.0, -350.0), (720.0, 435.0))
+DRONE_ROUTE = ((-250.0, 150.0), (-650.0, 550.0), (765.0, -57.0), (-100.0, -350.0), (400.0, 350.0))
 #: Towers on the two southern peaks: (id, offset east, north m). Mast height 20 m (a typical Korean forest-fire
 #: watch-camera mast on a ridge).
 TOWERS = (("tower-1", -4300.0, -3600.0), ("tower-2", 4600.0, -3200.0))

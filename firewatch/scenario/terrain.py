@@ -44,7 +44,7 @@ PEAKS = (
 #: grazing angle steep enough to resolve them with ≥ 3 × 3 pixels (see layout.FALSE_TARGETS).
 KNOLLS = (
     (-650.0, 605.0, 45.0, 45.0),    # tor above rock-1
-    (640.0, 475.0, 45.0, 45.0),     # tor above rock-2
+    (300.0, 405.0, 45.0, 45.0),     # tor above rock-2
     (765.0, 60.0, 80.0, 100.0),     # village spur (roofs on its terraced south face)
     (-100.0, -230.0, 60.0, 120.0),  # solar-field slope
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -53,7 +54,9 @@ def test_two_worker_cluster_gives_identical_results(small_scenario, inbox, tmp_p
     single = pipeline_for(f"sqlite:///{tmp_path / 'single.db'}", small_scenario.dem_path)
     expected_outcomes = [single.process(path) for path in files]
     on_dask = pipeline_for(f"sqlite:///{tmp_path / 'dask.db'}", small_scenario.dem_path)
-    outcomes = list(analyse_distributed(on_dask, files, workers=2))
+    with dask_client(workers=2) as client:
+        outcomes = list(analyse_distributed(on_dask, files, client=client))
+        again = list(analyse_distributed(on_dask, files, client=client))
 
     assert [(o.path, o.status, o.frame_id, o.hotspot_count) for o in outcomes] == \
         [(o.path, o.status, o.frame_id, o.hotspot_count) for o in expected_outcomes]
@@ -63,6 +66,9 @@ def test_two_worker_cluster_gives_identical_results(small_scenario, inbox, tmp_p
     expected, got = snapshot(single.store.url), snapshot(on_dask.store.url)
     assert expected["hotspots"] and expected["incidents"]
     assert got == expected
+    # A re-run over the same store: every file is recognised by its hash and skipped, nothing is analysed again.
+    assert [o.status for o in again] == ["skipped"] * len(files)
+    assert snapshot(on_dask.store.url) == expected
 
 
 @pytest.mark.slow
@@ -85,3 +91,46 @@ def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(BatchError, match="tcp://127.0.0.1:9"), \
             dask_client(scheduler="tcp://127.0.0.1:9", connect_timeout_s=1.0):
         pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def external_scheduler():
+    """A real `dask scheduler` and `dask worker` (2 processes × 1 thread) on loopback; stopped afterwards."""
+    dask_cli = Path(sys.executable).with_name("dask")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    scheduler = subprocess.Popen([str(dask_cli), "scheduler", "--host", "127.0.0.1", "--port",
+                                  address.rsplit(":", 1)[1], "--no-dashboard"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([str(dask_cli), "worker", address, "--nthreads", "1", "--nworkers", "2",
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.mark.slow
+def test_cli_on_an_external_scheduler(small_scenario, external_scheduler, tmp_path):
+    single = pipeline_for(f"sqlite:///{tmp_path / 'single.db'}", small_scenario.dem_path)
+    for path in expand_inputs([small_scenario.frames_dir]):
+        single.process(path)
+    db = f"sqlite:///{tmp_path / 'remote.db'}"
+    result = run_cli("ingest", str(small_scenario.frames_dir), "--dem", str(small_scenario.dem_path), "--db", db,
+                     "--no-progress", "--scheduler", external_scheduler)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert snapshot(db) == snapshot(single.store.url)

@@ -53,3 +53,15 @@ def test_cli_bogus_connection_is_a_clear_error_not_a_traceback(tmp_path):
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
         assert url in result.stderr and "udp:0.0.0.0:14550" in result.stderr
+
+
+def test_truncated_plan_file_says_invalid_json_not_missing(tmp_path):
+    from flightplans.errors import FlightPlanError
+    from flightplans.readers import read_mission_file
+
+    truncated = tmp_path / "orbit.plan"
+    truncated.write_text('{"fileType": "Plan", "mission": {"items": [')  # a copy cut short
+    with pytest.raises(FlightPlanError) as caught:
+        read_mission_file(truncated)
+    assert "not valid JSON" in str(caught.value) and "missing" not in str(caught.value)
+    assert str(truncated) in str(caught.value) and "export it again" in str(caught.value)
