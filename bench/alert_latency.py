@@ -156,7 +156,7 @@ def main() -> None:
             for number in range(args.trials + 1):  # trial 0 warms caches and is not counted
                 work = Path(tmp) / f"settle{settle_s}-{number}"
                 work.mkdir()
-                total_s, alert_s = trial(config, warm.terrain, frames, confirm_index, work, settle_s)
+                total_s, alert_s = trial(config, warm.analyser.terrain, frames, confirm_index, work, settle_s)
                 if number:
                     totals.append(total_s)
                     alert_parts.append(alert_s)

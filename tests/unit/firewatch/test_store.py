@@ -214,7 +214,7 @@ def test_merged_incidents_hand_their_hotspots_to_the_survivor(store):
     ingest(store, "f1", T0, [west, east])
     assert len(store.list_incidents()) == 2
     t = T0 + timedelta(seconds=10)
-    middle = make_hotspot(1, "f2", t, lon=127.00068, location_uncertainty_m=20.0)  # reaches both
+    middle = make_hotspot(1, "f2", t, lon=127.00068, location_uncertainty_m=28.0)  # its 28 m circle bridges both
     result = ingest(store, "f2", t, [middle])
     (kept,) = set(result.merges.values())
     assert {h.hotspot_id for h in store.hotspots(incident_id=kept)} == {"f1-h1", "f1-h2", "f2-h1"}
