@@ -32,16 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
-# bench/dashboard.py would shadow the dashboard package (imported by firewatch.config) when run from bench/.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from alerts.config import AlertsConfig, EndpointConfig  # noqa: E402
-from alerts.receiver import make_receiver  # noqa: E402
-from firewatch.config import FirewatchConfig  # noqa: E402
-from firewatch.pipeline import Pipeline  # noqa: E402
-from firewatch.scenario import ScenarioConfig, generate_scenario  # noqa: E402
-from firewatch.store import Store  # noqa: E402
-from firewatch.watch import Watcher  # noqa: E402
+from alerts.config import AlertsConfig, EndpointConfig
+from alerts.receiver import make_receiver
+from firewatch.config import FirewatchConfig
+from firewatch.pipeline import Pipeline
+from firewatch.scenario import ScenarioConfig, generate_scenario
+from firewatch.store import Store
+from firewatch.watch import Watcher
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the Standard Webhooks published test secret
 SCENARIO = ScenarioConfig(drone_passes=1, drone_route_points=1, tower_count=0, fire_count=1, duration_min=10.0)

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/run_all.py [--budget-s 280] [--only pipeline detect ...]
 
-Each ``bench/*.py`` except this file and the helpers runs as ``python -P bench/<name>.py`` — ``-P`` keeps bench/ off
-sys.path, so ``bench/dashboard.py`` cannot shadow the ``dashboard`` package — with a time budget of its own
+Each ``bench/*.py`` except this file and the helpers runs as ``python -P bench/<name>.py`` (``-P`` keeps bench/ off
+sys.path, so no script can shadow a package of the project) with a time budget of its own
 (:data:`BUDGETS_S`, else :data:`DEFAULT_BUDGET_S`, cut so that every later script keeps :data:`MIN_BUDGET_S`).
 Every script's output is printed as it is; then one table: script, status, seconds, and the headline figures of
 those that write ``bench/results/<name>.json`` (bench/common.py).

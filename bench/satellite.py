@@ -18,16 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-# bench/dashboard.py (a sibling script) would shadow the dashboard package that firewatch.config imports
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from detection.triangulate import Bearing, triangulate  # noqa: E402
-from firewatch.config import FirewatchConfig  # noqa: E402
-from firewatch.satellite import ingest_firms  # noqa: E402
-from firewatch.store import Store  # noqa: E402
-from ingest.readers.firms import read_firms  # noqa: E402
+from detection.triangulate import Bearing, triangulate
+from firewatch.config import FirewatchConfig
+from firewatch.satellite import ingest_firms
+from firewatch.store import Store
+from ingest.readers.firms import read_firms
 
 ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "firms" / \
     "fire_archive_J1V-C2_618777_LosAngeles_2024-05_2025-01.csv"

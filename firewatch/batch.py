@@ -42,8 +42,8 @@ DEFAULT_IN_FLIGHT_PER_WORKER = 4
 #: or a slow VPN without leaving an operator staring at a silent command.
 DEFAULT_CONNECT_TIMEOUT_S = 20.0
 
-#: Per-process cache of analysers (on workers): configuration digest + units → FrameAnalyser.
-_ANALYSERS: dict[tuple[str, str], FrameAnalyser] = {}
+#: Per-process cache of analysers (on workers): configuration digest, units, orthophoto folder → FrameAnalyser.
+_ANALYSERS: dict[tuple[str, str, str | None], FrameAnalyser] = {}
 
 
 class BatchError(FirewatchError, RuntimeError):
@@ -51,13 +51,13 @@ class BatchError(FirewatchError, RuntimeError):
 
 
 def analyse_on_worker(path: str, content_sha256: str, config: FirewatchConfig, config_digest: str,
-                      units: str) -> FrameAnalysis:
+                      units: str, ortho_dir: str | None = None) -> FrameAnalysis:
     """Worker task: analyse one file with this process's cached :class:`FrameAnalyser` for the configuration
     (``config_digest`` identifies it: the terrain is loaded on the first task of each configuration only)."""
-    key = (config_digest, units)
+    key = (config_digest, units, ortho_dir)
     analyser = _ANALYSERS.get(key)
     if analyser is None:
-        analyser = FrameAnalyser(config, units=units)
+        analyser = FrameAnalyser(config, units=units, ortho_dir=ortho_dir)
         _ANALYSERS[key] = analyser
     return analyser.analyse(path, content_sha256=content_sha256)
 
@@ -120,6 +120,7 @@ def _run(pipeline: Pipeline, files: Sequence[Path], client: Client,
     config = pipeline.config
     config_digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()
     units = pipeline.analyser.units
+    ortho_dir = str(pipeline.analyser.ortho_dir) if pipeline.analyser.ortho_dir is not None else None
     worker_count = max(len(client.scheduler_info().get("workers", {})), 1)
     limit = max(worker_count * in_flight_per_worker, 1)
     pending = as_completed()
@@ -142,7 +143,7 @@ def _run(pipeline: Pipeline, files: Sequence[Path], client: Client,
             return
         # retries=1: one more try on another worker after a transient failure (a worker lost under load); a frame
         # that fails twice is quarantined.
-        future = client.submit(analyse_on_worker, str(path), sha, config, config_digest, units, pure=False,
+        future = client.submit(analyse_on_worker, str(path), sha, config, config_digest, units, ortho_dir, pure=False,
                                retries=1, key=f"analyse-{batch}-{index}")
         index_of[future.key] = index
         pending.add(future)

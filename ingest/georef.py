@@ -223,7 +223,13 @@ def frame_footprint(source, terrain: Terrain, *, samples_per_edge: int = 32,
     kw = {"max_range_m": max_range_m, "refraction_k": refraction_k}
     cols = np.unique(np.round(np.linspace(0, w - 1, samples_per_edge)).astype(int))
     rows = np.unique(np.round(np.linspace(0, h - 1, samples_per_edge)).astype(int))
-    grid = pixel_to_ground(camera, pose, rows[:, None], cols[None, :], terrain, **kw).hit
+    edges = pixel_to_ground(camera, pose, rows[[0, -1], None], cols[None, :], terrain, **kw).hit
+    if edges.all():
+        # Top and bottom rows see the ground everywhere (a drone looking down): no horizon to find, and the
+        # outline below casts the border rays anyway — a sixth of the rays of the full sample grid.
+        grid = np.ones((len(rows), len(cols)), dtype=bool)
+    else:
+        grid = pixel_to_ground(camera, pose, rows[:, None], cols[None, :], terrain, **kw).hit
     bottom_hit = grid[-1]
     if not grid.any():
         return None

@@ -38,12 +38,16 @@ _WATCH_HELP = (
 )
 
 
-def _pipeline(config_path, db, dem, ground_elevation_m, units):
+def _pipeline(config_path, db, dem, ground_elevation_m, units, ortho_dir=None):
     from firewatch.pipeline import Pipeline
     from firewatch.store import Store
 
     config = config_with_overrides(config_path, db=db, dem=dem, ground_elevation_m=ground_elevation_m)
-    return Pipeline(config, Store(config.store.url), units=units)
+    return Pipeline(config, Store(config.store.url), units=units, ortho_dir=ortho_dir)
+
+
+ORTHO_HELP = ("Write an orthophoto (Cloud-Optimized GeoTIFF, kelvin) of every drone frame with hotspots into DIR; "
+              "the map shows the latest one. Costs a full-frame georeferencing per such frame. 정사영상 폴더.")
 
 
 def register(app: typer.Typer) -> None:
@@ -67,10 +71,11 @@ def register(app: typer.Typer) -> None:
             None, "--scheduler", metavar="tcp://HOST:PORT",
             help="Analyse frames on an existing Dask cluster (workers must see the same file paths). "
                  "기존 Dask 클러스터 주소."),
+        ortho: Optional[Path] = typer.Option(None, "--ortho", metavar="DIR", file_okay=False, help=ORTHO_HELP),
     ) -> None:
         from firewatch.pipeline import expand_inputs
 
-        pipeline = _pipeline(config, db, dem, ground_elevation_m, units)
+        pipeline = _pipeline(config, db, dem, ground_elevation_m, units, ortho)
         files = expand_inputs(inputs)
         if not files:
             typer.echo("no frame files found (looked for .tif/.tiff/.jpg/.jpeg)", err=True)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import rasterio
 
@@ -77,3 +78,17 @@ def test_small_scenario_fire_confirmed_and_located(small_scenario, tmp_path):
     assert (evaluation.max_error_m("fixed", first=2) or 0.0) <= 50.0
     assert evaluation.spurious_incidents == []
     assert {target: ids for target, ids in evaluation.false_target_incidents.items() if ids} == {}
+
+
+def test_ingest_writes_orthophotos_of_drone_frames_with_hotspots(small_scenario, tmp_path):
+    db = f"sqlite:///{tmp_path / 'fw.db'}"
+    ortho = tmp_path / "ortho"
+    result = run_cli("ingest", str(small_scenario.frames_dir), "--dem", str(small_scenario.dem_path), "--db", db,
+                     "--ortho", str(ortho), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    rows = [row for row in Store(db).frames() if (row.get("extra") or {}).get("ortho_path")]
+    assert rows and all(row["source_kind"] == "drone" and row["hotspot_count"] > 0 for row in rows)
+    with rasterio.open(rows[0]["extra"]["ortho_path"]) as src:
+        assert src.crs.is_projected and src.dtypes[0] == "float32"
+        hottest_k = float(np.nanmax(src.read(1)))
+    assert hottest_k > 600.0  # the fire is on the orthophoto (kelvin)

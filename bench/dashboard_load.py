@@ -10,7 +10,7 @@ on loopback (dashboard.launcher), and measures with Debian's Chromium driven by 
 * baseline measured in the same run: reading the same rows straight from the store (the floor no page can beat);
   the ratio tick / baseline says what the dashboard adds on top of the data read.
 
-Targets (issue 6): interactive < 3 s, tick < 0.5 s. Usage: ``.venv/bin/python bench/dashboard.py [--incidents N]
+Targets (issue 6): interactive < 3 s, tick < 0.5 s. Usage: ``.venv/bin/python bench/dashboard_load.py [--incidents N]
 [--hotspots-per-incident K]``.
 """
 
