@@ -13,7 +13,6 @@ Needs ../shared/data/firms (skips the real-data rows when absent). Run: ``.venv/
 from __future__ import annotations
 
 import csv
-import sys
 import tempfile
 import time
 from pathlib import Path

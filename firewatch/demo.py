@@ -60,16 +60,14 @@ class DemoReport:
         return "\n".join(lines)
 
 
-def write_demo_config(out_dir: Path, *, receiver_url: str, secret: str) -> Path:
-    """The demo's ``firewatch.toml``: the store and DEM in ``out_dir``, one webhook endpoint on loopback."""
-    text = f"""# Firewatch demo configuration (written by `firewatch demo`; synthetic data).
-# 데모 설정 (합성 시나리오). Paths are relative to this file.
-
+def write_demo_config(scenario: Scenario, *, receiver_url: str, secret: str) -> Path:
+    """Complete the scenario's ``firewatch.toml`` for the demo: the store in its folder and one webhook endpoint
+    (the local receiver on loopback). Returns the file."""
+    path = scenario.paths.config_toml
+    db = (scenario.paths.out_dir / DB_NAME).resolve().as_posix()
+    path.write_text(path.read_text(encoding="utf-8") + f"""
 [store]
-url = "sqlite:///{(out_dir / DB_NAME).resolve().as_posix()}"
-
-[terrain]
-dem = "dem.tif"
+url = "sqlite:///{db}"
 
 [alerts]
 # The demo's receiver runs on loopback; real deployments leave this false (see docs/webhooks.md).
@@ -80,14 +78,7 @@ name = "{RECEIVER_NAME}"
 url = "{receiver_url}"
 secret = "{secret}"
 formats = ["geojson"]
-
-[dashboard]
-dem_path = "dem.tif"
-# the scenario is a replay of 5 April 2026: the time filter ends at the newest frame, not at the wall clock
-time_anchor = "latest"
-"""
-    path = out_dir / "firewatch.toml"
-    path.write_text(text, encoding="utf-8")
+""", encoding="utf-8")
     return path
 
 
@@ -123,7 +114,7 @@ def run_demo(out_dir: str | Path, *, scenario_config: ScenarioConfig | None = No
     thread = threading.Thread(target=server.serve_forever, name="demo-receiver", daemon=True)
     thread.start()
     try:
-        config_path = write_demo_config(out_dir, receiver_url=f"http://{host}:{port}/hooks/firewatch",
+        config_path = write_demo_config(scenario, receiver_url=f"http://{host}:{port}/hooks/firewatch",
                                         secret=secret)
         config = load_config(config_path)
         store = Store(config.store.url)

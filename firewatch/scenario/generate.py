@@ -91,8 +91,7 @@ def generate_scenario(out_dir: Path | str, config: ScenarioConfig | None = None,
                         towers=towers, drone_path=drone_path, crs=terrain.crs, _terrain=terrain)
     _write_truth(scenario)
     write_json(paths.scenario_json, scenario.to_dict())
-    paths.config_toml.write_text(demo_toml(towers, dem_name=paths.dem_path.name,
-                                           frames_dir=paths.frames_dir.name), encoding="utf-8")
+    paths.config_toml.write_text(demo_toml(towers, dem_name=paths.dem_path.name), encoding="utf-8")
     return scenario
 
 

@@ -65,43 +65,42 @@ def _plain(value):
     return value
 
 
-def demo_toml(towers: list, *, dem_name: str, frames_dir: str) -> str:
-    """A demo ``firewatch.toml`` (the lead finalises the schema): fixed cameras and empty masks / no-fly zones."""
+def demo_toml(towers: list, *, dem_name: str) -> str:
+    """The scenario's ``firewatch.toml`` (valid for :func:`firewatch.config.load_config`): its DEM, its tower cameras
+    (surveyed positions, lenses) and empty mask / no-fly sections to fill in; the time filter of the map ends at the
+    newest frame, since the scenario is a replay."""
     lines = [
-        "# Firewatch demo configuration written by `firewatch scenario` (synthetic data).",
-        "# 합성 시나리오용 데모 설정입니다. Times are UTC; heights are metres above mean sea level.",
+        "# Firewatch configuration written by `firewatch scenario` (synthetic data). Paths are relative to this file.",
+        "# 합성 시나리오용 설정입니다. Heights are metres above mean sea level.",
         "",
         "[terrain]",
-        f'dem_path = "{dem_name}"',
-        "",
-        "[ingest]",
-        f'frames_dir = "{frames_dir}"',
+        f'dem = "{dem_name}"',
         "",
     ]
     for tower in towers:
         lines += [
             "[[cameras]]",
-            f'source_id = "{tower.source_id}"',
-            'kind = "fixed"',
+            f'camera_id = "{tower.source_id}"',
             f"lat_deg = {tower.lat_deg:.8f}",
             f"lon_deg = {tower.lon_deg:.8f}",
             f"ground_elevation_m = {tower.ground_elevation_m:.2f}",
             f"mast_height_m = {tower.mast_height_m:.1f}",
-            f"alt_amsl_m = {tower.alt_amsl_m:.2f}",
             f"hfov_deg = {tower.hfov_deg:.4f}",
-            "presets = [" + ", ".join(f"{{ pan_deg = {yaw:.3f}, tilt_deg = {pitch:.3f} }}"
-                                     for yaw, pitch in tower.presets) + "]",
             "",
         ]
     lines += [
-        "# Known heat sources to mask (e.g. the solar field, a factory chimney): add polygons here.",
-        "# 알려진 열원 마스크 (태양광 발전소, 굴뚝 등) 를 여기에 추가하세요.",
+        "# Known heat sources to mask (GeoJSON polygons, lon/lat: a solar farm, a chimney); see `firewatch masks suggest`.",
+        "# 알려진 열원 마스크 (태양광 발전소, 굴뚝 등) GeoJSON 파일.",
         "[masks]",
-        "zones = []",
+        "files = []",
         "",
         "# No-fly zones for flight plans (GeoJSON polygons, lon/lat). 비행 금지 구역.",
-        "[flightplans]",
-        "no_fly_zones = []",
+        "[flightplans.safety]",
+        "no_fly_zone_files = []",
+        "",
+        "[dashboard]",
+        "# a replay of a past afternoon: the time filter ends at the newest frame, not at the wall clock",
+        'time_anchor = "latest"',
         "",
     ]
     return "\n".join(lines)

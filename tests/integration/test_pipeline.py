@@ -67,8 +67,9 @@ def test_ingest_quarantines_bad_frames_and_processes_each_file_once(small_scenar
 
 def test_small_scenario_fire_confirmed_and_located(small_scenario, tmp_path):
     db = f"sqlite:///{tmp_path / 'fw.db'}"
-    result = run_cli("ingest", str(small_scenario.frames_dir), "--dem", str(small_scenario.dem_path), "--db", db,
-                     "--no-progress")
+    # the scenario's own firewatch.toml (its DEM, its tower cameras) is a valid configuration
+    result = run_cli("ingest", str(small_scenario.frames_dir), "--config", str(small_scenario.paths.config_toml),
+                     "--db", db, "--no-progress")
     assert result.returncode == 0, result.stderr
     store = Store(db)
     evaluation = evaluate_store(small_scenario, store)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 import warnings
 from pathlib import Path
 
@@ -222,12 +221,17 @@ def test_fire_starts_at_a_few_square_metres(small_scenario):
     assert small_scenario.fire_polygons_at(fire.ignition_time.replace(year=2025)) == []
 
 
-def test_demo_toml_lists_the_towers(small_scenario):
-    config = tomllib.loads(small_scenario.paths.config_toml.read_text(encoding="utf-8"))
-    assert [c["source_id"] for c in config["cameras"]] == ["tower-1"]
+def test_scenario_toml_is_a_valid_configuration_listing_the_towers(small_scenario):
+    from firewatch.config import load_config
+
+    config = load_config(small_scenario.paths.config_toml, environ={})
+    assert [c.camera_id for c in config.cameras] == ["tower-1"]
     tower = small_scenario.towers[0]
-    assert config["cameras"][0]["lat_deg"] == pytest.approx(tower.lat_deg)
-    assert config["masks"]["zones"] == [] and config["flightplans"]["no_fly_zones"] == []
+    assert config.cameras[0].lat_deg == pytest.approx(tower.lat_deg)
+    assert config.cameras[0].ground_elevation_m + config.cameras[0].mast_height_m == pytest.approx(tower.alt_amsl_m,
+                                                                                                   abs=0.01)
+    assert config.terrain.dem == small_scenario.dem_path
+    assert config.masks.files == [] and config.flightplans.safety.no_fly_zone_files == []
 
 
 # ---------------------------------------------------------------------------------------------- DEM file terrain
