@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -56,6 +57,9 @@ def georef_command(
     if (dem is None) == (ground_elevation is None):
         raise typer.BadParameter("give exactly one of --dem DEM.tif or --ground-elevation M "
                                  "(--dem 또는 --ground-elevation 중 하나만 지정하세요)")
+    if out is not None and not (out.parent.is_dir() and os.access(out.parent, os.W_OK)):
+        raise typer.BadParameter(f"--out {out}: folder {out.parent} does not exist or is not writable; create it "
+                                 "or choose another path (출력 폴더가 없거나 쓸 수 없습니다)")
     terrain = Terrain.from_geotiff(dem) if dem is not None else Terrain.flat(ground_elevation)
     frame_data = None
     if out is not None:

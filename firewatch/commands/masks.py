@@ -47,14 +47,20 @@ def register(app: typer.Typer) -> None:
         from detection.static_sources import StaticSourceConfig, suggest_static_sources, suggestions_geojson
         from firewatch.store import Store
 
+        if not output.parent.is_dir():
+            raise typer.BadParameter(f"{output}: folder {output.parent} does not exist; create it or choose another "
+                                     "path (출력 폴더가 없습니다)", param_hint="--output")
         settings = config_with_overrides(config, db=db)
         store = Store(settings.store.url)
         hotspots = store.hotspots(since=since)
         overrides = {key: value for key, value in (("min_days", min_days), ("min_span_days", min_span_days))
                      if value is not None}
         suggestions = suggest_static_sources(hotspots, config=StaticSourceConfig(**overrides))
-        output.write_text(json.dumps(suggestions_geojson(suggestions), ensure_ascii=False, indent=1) + "\n",
-                          encoding="utf-8")
+        try:
+            output.write_text(json.dumps(suggestions_geojson(suggestions), ensure_ascii=False, indent=1) + "\n",
+                              encoding="utf-8")
+        except OSError as exc:  # permission denied, disk full: say which file, never a traceback
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from exc
         for s in suggestions:
             typer.echo(f"{s.name}: {'; '.join(s.evidence)}")
         typer.echo(f"{len(suggestions)} static heat source(s) proposed from {len(hotspots)} hotspot(s) → {output}. "
