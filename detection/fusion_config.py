@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from detection.config import DetectorConfig
+
 from firewatch.model import SOURCE_KINDS
 
 
@@ -46,6 +48,13 @@ class FusionConfig(BaseModel):
     #: Schroeder et al. 2014) and operational users drop them. A real fire grows: its next look is usually
     #: `nominal` and confirms at once; a third `low` look still confirms so a smouldering spot is not lost.
     confirm_min_looks_low_only: int = Field(3, ge=2)
+    #: Hottest a surface gets in the sun (the detector's ceiling, detection/config.py: ~75 °C, DESIGN.md §4).
+    sun_ceiling_k: float = Field(DetectorConfig.model_fields["sun_ceiling_k"].default, gt=0)
+    #: An incident seen only by fixed cameras and never beyond the sun ceiling confirms by persistence only when it
+    #: grows: its radiant signal (FRP) reaches this factor × its first look's. A sun-heated roof or panel changes by
+    #: a few kelvin over tens of minutes (the diurnal surface cycle is ~20–30 K over six hours), a ~1.1–1.3× change
+    #: in excess radiance; a spreading fire's area, and so its FRP, grows several-fold in the same time.
+    sun_only_growth_factor: float = Field(1.5, gt=1)
     #: Distinct sources (source_id) that confirm at once: two independent sensors agreeing on one spot.
     confirm_min_sources: int = Field(2, ge=2)
     #: One look confirms only a high-confidence cluster at least this large: 3×3 pixels is the smallest resolved

@@ -311,6 +311,13 @@ class Fuser:
         if hotspot.frp_kw is not None and np.isfinite(hotspot.frp_kw):
             inc.max_frp_kw = max(inc.max_frp_kw, float(hotspot.frp_kw))
         inc.max_temp_k = max(inc.max_temp_k, float(hotspot.max_temp_k))
+        if not hotspot.masked:
+            # Evidence a sun-heated surface cannot give: a temperature beyond the sun, saturation, or growth.
+            if hotspot.saturated_fraction > 0 or hotspot.max_temp_k > cfg.sun_ceiling_k:
+                extra["beyond_sun"] = True
+            signal = _radiant_signal(hotspot)
+            extra.setdefault("first_signal", signal)
+            extra["max_signal"] = max(extra.get("max_signal", 0.0), signal)
         # Masked hotspots' confidence counts only while the incident has no unmasked evidence.
         _raise_member(extra, "masked_" if hotspot.masked else "", float(hotspot.confidence),
                       hotspot.confidence_class)
@@ -339,6 +346,14 @@ class Fuser:
         low_only = extra.get("member_class", "low") == "low"
         needed = cfg.confirm_min_looks_low_only if low_only else cfg.confirm_min_looks
         if len(looks) >= needed:
+            if set(inc.source_kinds) <= {"fixed"} and not extra.get("beyond_sun"):
+                # A fixed camera sees a sub-pixel sun-heated surface at the same pixel on every sweep: its looks
+                # are not independent, and one LWIR band cannot tell it from a small fire. A fire grows.
+                first, peak = extra.get("first_signal", 0.0), extra.get("max_signal", 0.0)
+                if not (first > 0 and peak >= cfg.sun_only_growth_factor * first):
+                    return None
+                return (f"seen in {len(looks)} looks by a fixed camera, growing ({peak / first:.1f}× its first "
+                        "radiant signal)")
             return f"seen in {len(looks)} looks" + (" (each of low confidence)" if low_only else "")
         if (not hotspot.masked and hotspot.confidence_class == "high"
                 and hotspot.pixel_count >= cfg.single_look_min_pixels
@@ -447,6 +462,16 @@ class HotspotShape:
 
 
 _NO_WEIGHTS = {"w": 0.0, "lon": 0.0, "lat": 0.0, "time": ""}
+_STEFAN_BOLTZMANN = 5.670374419e-8
+
+
+def _radiant_signal(hotspot: Hotspot) -> float:
+    """The hotspot's radiant excess: its FRP (kW) when georeferenced, else Σ σ(T⁴ − T_bg⁴) over its pixels in
+    pixel units (the same camera at the same pixel, so looks of one camera compare)."""
+    if hotspot.frp_kw is not None and math.isfinite(hotspot.frp_kw) and hotspot.frp_kw > 0:
+        return float(hotspot.frp_kw)
+    excess = _STEFAN_BOLTZMANN * (hotspot.mean_temp_k ** 4 - hotspot.background_temp_k ** 4)
+    return max(float(excess) * hotspot.pixel_count, 0.0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 

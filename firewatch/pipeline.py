@@ -29,7 +29,7 @@ from firewatch.bearings import attach_bearings, calibrated_frame, relocate_with_
 from firewatch.config import FirewatchConfig
 from firewatch.model import Hotspot, Incident, parse_time, utc_now
 from firewatch.store import Store
-from ingest.errors import IngestError, MissingMetadata, TerrainError
+from ingest.errors import IngestError, InvalidPose, MissingMetadata, TerrainError
 from ingest.georef import frame_footprint, georeference, georeference_regions
 from ingest.ortho import orthorectify
 from ingest.readers import read_frame, read_metadata
@@ -174,6 +174,8 @@ class FrameAnalyser:
                     frame = georeference_regions(frame, self.terrain, [h.bbox_px for h in result.hotspots],
                                                  partial_ok=True)
                     result = detect(frame, self.config.detection, masks=self.masks)
+            except InvalidPose as exc:  # an absurd pose would put every hotspot in the wrong place
+                return FrameAnalysis(path, sha, meta=frame_meta(frame, None), reason=str(exc), timings_s=timings)
             except (MissingMetadata, TerrainError) as exc:
                 # The temperatures are still good: keep the pixel-space hotspots, stored unlocated, and say why.
                 log.warning("%s: not georeferenced (%s); hotspots will have pixel positions only", path, exc)

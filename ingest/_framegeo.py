@@ -252,7 +252,8 @@ def georeference_grid(camera: Camera, pose: Pose, terrain: Terrain, *, grid_step
     f32 = np.float32
     with np.errstate(divide="ignore"):
         depth = np.reciprocal(interpolate(inv_depth, rows_w, cols_w, node_c, f32))
-    tolerance_m = tolerance_footprints * float(np.nanmin(np.sqrt(node_area))) if hit.any() else 0.0
+    finite_area = node_area[np.isfinite(node_area)]
+    tolerance_m = tolerance_footprints * float(np.sqrt(finite_area.min())) if finite_area.size else 0.0
     metres_per_deg = [1.0 / v for v in degrees_per_metre(pose.lat_deg)]
     full, fits = {}, {}
     for name, exact_deg, origin, scale in (("lon", coarse.lon_deg, pose.lon_deg, metres_per_deg[0]),

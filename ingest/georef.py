@@ -24,7 +24,7 @@ import xarray as xr
 
 from ingest.camera import Camera
 from ingest._framegeo import INTERP_TOLERANCE_FOOTPRINTS, georeference_grid
-from ingest.errors import MissingMetadata, TerrainError
+from ingest.errors import InvalidPose, MissingMetadata, TerrainError
 from ingest.pose import Pose
 from ingest.terrain import DEFAULT_REFRACTION_K, EARTH_RADIUS_M, RayHits, Terrain, intersect_rays
 
@@ -72,13 +72,32 @@ def ray_enu(camera: Camera, pose: Pose, rows, cols) -> np.ndarray:
 
 def pixel_to_ground(camera: Camera, pose: Pose, rows, cols, terrain: Terrain, *,
                     max_range_m: float = DEFAULT_MAX_RANGE_M, refraction_k: float = DEFAULT_REFRACTION_K) -> RayHits:
-    """Exact ray–terrain intersection for pixel centres ``(rows, cols)``; RayHits arrays have their broadcast shape."""
+    """Exact ray–terrain intersection for pixel centres ``(rows, cols)``; RayHits arrays have their broadcast shape.
+
+    Raises :class:`InvalidPose` when the camera is below the terrain at its own position (an altitude above
+    take-off or above ground given as AMSL, or a wrong DEM datum): every ray would then start underground.
+    """
+    _check_above_ground(pose, terrain)
     rays = ray_enu(camera, pose, rows, cols)
     shape = rays.shape[:-1]
     hits = intersect_rays(terrain, lon_deg=pose.lon_deg, lat_deg=pose.lat_deg, alt_amsl_m=pose.alt_amsl_m,
                           directions_enu=rays.reshape(-1, 3), max_range_m=max_range_m, refraction_k=refraction_k)
     return RayHits(*(getattr(hits, name).reshape(shape) for name in
                      ("lon_deg", "lat_deg", "elevation_m", "range_m", "uncovered")))
+
+
+#: How far below the DEM surface a camera may appear before its pose is refused: DEM vertical error (a few metres
+#: for SRTM/NGII products) plus GNSS altitude error; a mast camera sits metres above the ground, never below.
+MAX_CAMERA_BELOW_GROUND_M = 10.0
+
+
+def _check_above_ground(pose: Pose, terrain: Terrain) -> None:
+    ground = float(terrain.elevation_at(pose.lon_deg, pose.lat_deg))
+    if math.isfinite(ground) and pose.alt_amsl_m < ground - MAX_CAMERA_BELOW_GROUND_M:
+        raise InvalidPose(f"the camera at {pose.alt_amsl_m:.1f} m AMSL is {ground - pose.alt_amsl_m:.1f} m below the "
+                          f"ground ({ground:.1f} m AMSL in {terrain.source}) at its position ({pose.lat_deg:.6f}, "
+                          f"{pose.lon_deg:.6f}): is the altitude above take-off or above ground given as AMSL? Fix "
+                          "alt_amsl_m in the frame's sidecar JSON")
 
 
 def ground_to_pixel(camera: Camera, pose: Pose, lon, lat, elevation_m, *,

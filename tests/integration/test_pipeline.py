@@ -38,6 +38,13 @@ def inbox(small_scenario, tmp_path) -> Path:
     sidecar["pose"]["lat_deg"] = 1000.0
     sidecar.pop("frame_id", None)
     absurd.with_name("absurd.tif.json").write_text(json.dumps(sidecar))
+    underground = folder / "underground.tif"  # a drone frame whose altitude is above take-off, not AMSL
+    with rasterio.open(underground, "w", **profile) as dst:
+        dst.write(data[:, ::-1], 1)
+    sidecar = json.loads(good.with_name(good.name + ".json").read_text())
+    sidecar["pose"]["alt_amsl_m"] = 20.0
+    sidecar.pop("frame_id", None)
+    underground.with_name("underground.tif.json").write_text(json.dumps(sidecar))
     return folder
 
 
@@ -52,15 +59,16 @@ def test_ingest_quarantines_bad_frames_and_processes_each_file_once(small_scenar
         by_status.setdefault(row["status"], []).append(row)
     assert len(by_status["accepted"]) == len(small_scenario.frames)
     reasons = {Path(row["path"]).name: row["reason"] for row in by_status["quarantined"]}
-    assert set(reasons) == {"truncated.tif", "noise.jpg", "absurd.tif"}
+    assert set(reasons) == {"truncated.tif", "noise.jpg", "absurd.tif", "underground.tif"}
     assert "truncated.tif" in reasons["truncated.tif"] or "truncat" in reasons["truncated.tif"].lower()
     assert "1000" in reasons["absurd.tif"]  # the bad latitude is named
+    assert "below the ground" in reasons["underground.tif"]
     hotspots_before = {h.hotspot_id for h in store.hotspots()}
     assert hotspots_before
 
     again = run_cli("ingest", str(inbox), "--dem", str(small_scenario.dem_path), "--db", db, "--no-progress")
     assert again.returncode == 0, again.stderr
-    assert f"0 accepted, {len(small_scenario.frames) + 3} already processed" in again.stdout
+    assert f"0 accepted, {len(small_scenario.frames) + 4} already processed" in again.stdout
     assert {h.hotspot_id for h in store.hotspots()} == hotspots_before
     assert len(store.frames()) == len(frames)
 

@@ -370,3 +370,33 @@ def test_inconsistent_config_is_refused():
         FusionConfig(min_radius_m=2000)
     with pytest.raises(ValidationError):
         FusionConfig(confirm_min_looks=1)
+
+
+# --- fixed cameras and sun-heated surfaces ---------------------------------------------------------------------------
+
+def _tower(name: str, frame_id: str, seconds: float, **overrides) -> Hotspot:
+    fields = dict(source_id="tower-1", source_kind="fixed", max_temp_k=320.0, mean_temp_k=318.0,
+                  background_temp_k=300.0, frp_kw=2.0, confidence=0.6, confidence_class="nominal",
+                  location_uncertainty_m=10.0)
+    fields.update(overrides)
+    return hotspot(name, frame_id, seconds, **fields)
+
+
+def test_a_static_warm_spot_seen_by_one_tower_never_confirms():
+    # a sub-pixel roof at 47 °C on every sweep of one tower: the same signal look after look
+    batches = [[_tower(f"t{i}", f"sweep{i}", 300 * i, frp_kw=2.0 + 0.1 * (i % 2))] for i in range(5)]
+    results, incidents = run(*batches)
+    (incident,) = incidents.values()
+    assert incident.confirmed_at is None and all("confirmed" not in kinds(r) for r in results)
+
+
+def test_a_growing_spot_seen_by_one_tower_confirms_once_it_has_grown():
+    results, incidents = run([_tower("t0", "sweep0", 0, frp_kw=2.0)], [_tower("t1", "sweep1", 300, frp_kw=2.4)],
+                             [_tower("t2", "sweep2", 600, frp_kw=3.2)])
+    assert [kinds(r) for r in results] == [["created"], ["updated"], ["confirmed"]]  # 1.2× is noise, 1.6× growth
+    assert "growing" in results[2].transitions[0].reason
+
+
+def test_a_tower_hotspot_beyond_the_sun_confirms_on_the_second_look():
+    results, _ = run([_tower("t0", "sweep0", 0, max_temp_k=380.0)], [_tower("t1", "sweep1", 300, max_temp_k=385.0)])
+    assert kinds(results[1]) == ["confirmed"] and "2 looks" in results[1].transitions[0].reason

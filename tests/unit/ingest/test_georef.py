@@ -237,3 +237,17 @@ def test_distorted_camera_frame_matches_exact_rays(hilly_terrain):
                           exact.lat_deg.ravel())[2]
     footprint = np.sqrt(frame["pixel_area"].values.ravel())
     assert np.all(horizontal < 0.1 * footprint)
+
+
+def test_a_camera_below_the_ground_is_an_invalid_pose_not_a_dem_problem():
+    from ingest.camera import Camera
+    from ingest.errors import InvalidPose
+    from ingest.georef import pixel_to_ground
+    from ingest.pose import Pose
+    from ingest.terrain import Terrain
+
+    camera = Camera.from_fov(64, 48, hfov_deg=40.0)
+    pose = Pose(37.66, 126.98, 40.0, 0.0, -45.0)  # 40 m AMSL: the take-off-relative height given as AMSL
+    with pytest.raises(InvalidPose, match="below the ground.*sidecar"):
+        pixel_to_ground(camera, pose, 24, 32, Terrain.flat(120.0))
+    assert pixel_to_ground(camera, pose, 24, 32, Terrain.flat(35.0)).hit  # above the ground: fine
