@@ -96,6 +96,9 @@ class Evaluation:
             lines.append(f"{f.fire_id:<10}  {len(f.looks):>10}  {f.missed_looks:>11}  {f.incident_id or '-':<22} "
                          f"{'yes 예' if f.confirmed else 'NO 아니오':<14} {f.looks_to_confirm or '-':>22}  "
                          f"{self._fmt(f.errors('drone'))} / {self._fmt(f.errors('fixed'))}")
+        first = [self.max_error_m(kind, first=2) for kind in ("drone", "fixed")]
+        lines.append("worst location error over each fire's first two looks 첫 두 관측 최대 오차: "
+                     + " / ".join("-" if e is None else f"{e:.1f} m" for e in first) + " (drone / fixed)")
         rejected = sum(1 for ids in self.false_target_incidents.values() if not ids)
         lines.append(f"false targets rejected 오탐 대상 제외: {rejected}/{len(self.false_target_incidents)}; "
                      f"spurious incidents 허위 사건: {len(self.spurious_incidents)}")
