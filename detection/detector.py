@@ -7,6 +7,8 @@ quantities. A fire-free frame costs a strided scene statistic and one maximum ov
 
 from __future__ import annotations
 
+import dataclasses
+
 import time as _time
 from dataclasses import dataclass, field
 
@@ -198,6 +200,12 @@ def _hotspot(frame: xr.Dataset, group: ClusterPixels, m: ClusterMeasure, grid: G
     method = "none"
     if grid is not None:
         lon, lat, elevation = grid.at(m.row, m.col, group.rows, group.cols, m.weights)
+        on_ground = grid.attached(group.rows, group.cols, int(np.argmax(group.temperature_k)))
+        if not on_ground.all():
+            extra["pixels_off_ground"] = int((~on_ground).sum())
+            group = dataclasses.replace(group, rows=group.rows[on_ground], cols=group.cols[on_ground],
+                                        temperature_k=group.temperature_k[on_ground],
+                                        saturated=group.saturated[on_ground])
         footprint = grid.footprint(group.rows, group.cols)
         area = grid.area_m2(group.rows, group.cols, footprint)
         frp = frp_kw(group, m.background_k, grid.pixel_area_m2, config)

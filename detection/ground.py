@@ -17,6 +17,8 @@ import numpy as np
 import shapely
 import xarray as xr
 from pyproj import Geod
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
 
@@ -28,6 +30,10 @@ _M_PER_DEG_LAT = 111_132.0
 #: continuous surface the quad and the pixel area agree within tens of percent (both are the same Jacobian, one by
 #: corner averaging); a factor 4 is a quad twice as long as the pixel in both directions.
 FOLDED_QUAD_FACTOR = 4.0
+#: Neighbouring cluster pixels further apart on the ground than this many times the cluster's median neighbour
+#: spacing are on different surfaces (an occlusion edge between them). Along one continuous surface the spacing
+#: varies smoothly (×1.5–2 across a cluster even at grazing incidence); a jump over a ridge is ×10–100.
+GROUND_JUMP_FACTOR = 5.0
 
 
 @dataclass
@@ -166,6 +172,47 @@ class GroundGrid:
         square_y = np.stack([lat - dy, lat - dy, lat + dy, lat + dy, lat - dy], axis=1)
         coords[folded] = np.stack([square_x, square_y], axis=-1)
         return coords
+
+    def attached(self, rows: np.ndarray, cols: np.ndarray, anchor: int) -> np.ndarray:
+        """Boolean mask of the cluster pixels that lie on the same continuous ground as pixel ``anchor`` (its
+        hottest). Image neighbours are joined unless the ground between them jumps by more than
+        :data:`GROUND_JUMP_FACTOR` × the cluster's median neighbour spacing (and 3 pixel sizes): a tower sees a fire on
+        a ridge, the optics blur its heat into the pixels above, and those pixels' rays land kilometres behind the
+        ridge. Their heat is the fire's, their ground position is not: they are left out of the footprint, area and
+        FRP (a lower bound then)."""
+        n = len(rows)
+        keep = np.ones(n, dtype=bool)
+        lon, lat = self.lon[rows, cols], self.lat[rows, cols]
+        if n < 2 or not (math.isfinite(lon[anchor]) and math.isfinite(lat[anchor])):
+            return keep
+        kx = _M_PER_DEG_LAT * math.cos(math.radians(lat[anchor]))
+        x, y = (lon - lon[anchor]) * kx, (lat - lat[anchor]) * _M_PER_DEG_LAT
+        r0, c0 = rows.min(), cols.min()
+        index = np.full((rows.max() - r0 + 1, cols.max() - c0 + 1), -1, dtype=np.int64)
+        index[rows - r0, cols - c0] = np.arange(n)
+        pairs = []
+        height, width = index.shape
+        for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):  # each 8-neighbour pair once
+            rr, cc = rows - r0 + dr, cols - c0 + dc
+            inside = (rr >= 0) & (rr < height) & (cc >= 0) & (cc < width)
+            other = np.full(n, -1, dtype=np.int64)
+            other[inside] = index[rr[inside], cc[inside]]
+            found = other >= 0
+            pairs.append(np.stack([np.flatnonzero(found), other[found]], axis=1))
+        pairs = np.concatenate(pairs)
+        if not len(pairs):
+            return keep
+        gap = np.hypot(x[pairs[:, 0]] - x[pairs[:, 1]], y[pairs[:, 0]] - y[pairs[:, 1]])
+        finite = np.isfinite(gap)
+        if not finite.any():
+            return keep
+        size = np.sqrt(self.pixel_area_m2[rows, cols]) if self.pixel_area_m2 is not None else np.zeros(n)
+        limit = np.fmax(GROUND_JUMP_FACTOR * float(np.median(gap[finite])),
+                        3.0 * np.fmax(size[pairs[:, 0]], size[pairs[:, 1]]))
+        joined = pairs[finite & (gap <= np.nan_to_num(limit, nan=np.inf))]
+        graph = coo_matrix((np.ones(len(joined)), (joined[:, 0], joined[:, 1])), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        return labels == labels[anchor]
 
     def pixel_size_m(self, rows: np.ndarray, cols: np.ndarray) -> float | None:
         """Mean ground size (m) of one pixel over ``rows, cols``: √(pixel area), or the geodesic distance between

@@ -33,3 +33,11 @@ def test_footprint_straddling_an_occlusion_edge_stays_the_size_of_its_pixels():
     folded = _area_m2(_grid(800.0).footprint(rows, cols))
     # the naive corner-averaged quads would span ~400 m of the jump: ~2000 m²; unfolded: four 25 m² squares
     assert folded <= 2 * continuous
+
+
+def test_pixels_whose_rays_land_behind_a_ridge_are_not_on_the_fire():
+    grid = _grid(800.0)  # rows 0–4 lie 800 m behind rows 5–9
+    rows, cols = np.array([3, 4, 5, 5, 6, 6]), np.array([5, 5, 4, 5, 4, 5])
+    anchor = 3  # the hottest pixel: (5, 5), on the ridge
+    assert grid.attached(rows, cols, anchor).tolist() == [False, False, True, True, True, True]
+    assert _grid(0.0).attached(rows, cols, anchor).all()  # continuous ground: all of them
