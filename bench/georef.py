@@ -15,63 +15,35 @@ comparable across machines and loads. Run: ``.venv/bin/python bench/georef.py``.
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pyproj
-from rasterio.transform import from_origin
 
+import common
 from firewatch.model import make_frame
 from ingest.camera import Camera
 from ingest.georef import frame_footprint, georeference, pixel_to_ground
 from ingest.pose import Pose
-from ingest.terrain import Terrain
 
 LON0, LAT0 = 126.98, 37.66
 WIDTH, HEIGHT = 640, 512
 
 
-def spectral_terrain(size_cells: int, cell_m: float, relief_m: float, seed: int, exponent: float = 2.5) -> Terrain:
-    """Fractal terrain: Gaussian noise with amplitude spectrum k^-exponent, centred on LON0/LAT0.
-
-    exponent 2.5 with 400 m relief on a 5 m grid gives median slope 16 % and median curvature 0.002 /m, like a
-    contour- or lidar-derived terrain model (DTM); 2.0 has white-noise curvature down to the cell size (median
-    0.02 /m, like a surface model with trees and rocks): every 5 m cell kinks by more than a drone pixel footprint.
-    """
-    rng = np.random.default_rng(seed)
-    k = np.hypot(*np.meshgrid(np.fft.fftfreq(size_cells), np.fft.fftfreq(size_cells)))
-    k[0, 0] = 1.0
-    spectrum = (rng.normal(size=k.shape) + 1j * rng.normal(size=k.shape)) * k ** -exponent
-    spectrum[0, 0] = 0.0
-    field = np.real(np.fft.ifft2(spectrum))
-    field = (field - field.min()) / (field.max() - field.min()) * relief_m + 100.0
-    x0, y0 = pyproj.Transformer.from_crs(4326, 32652, always_xy=True).transform(LON0, LAT0)
-    half = size_cells * cell_m / 2.0
-    return Terrain.from_array(field, transform=from_origin(x0 - half, y0 + half, cell_m, cell_m), crs=32652,
-                              source=f"synthetic {cell_m:g} m DEM")
 
 
-def best_time_s(function, repeat: int) -> float:
-    """Best wall time of ``repeat`` calls (the least disturbed by other processes on a shared machine)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
     temperature = np.random.default_rng(0).normal(295.0, 3.0, (HEIGHT, WIDTH)).astype(np.float32)
-    baseline_s = best_time_s(lambda: temperature > 310.0, 200)
+    baseline_s = common.best_call_s(lambda: temperature > 310.0, 200)[0]
 
-    drone_dem = spectral_terrain(1000, 5.0, 400.0, seed=1)
-    rough_dem = spectral_terrain(1000, 5.0, 400.0, seed=1, exponent=2.0)
+    drone_dem = common.spectral_terrain(1000, 5.0, 400.0, seed=1, lon0_deg=LON0, lat0_deg=LAT0)
+    rough_dem = common.spectral_terrain(1000, 5.0, 400.0, seed=1, exponent=2.0, lon0_deg=LON0, lat0_deg=LAT0)
     drone_camera = Camera.from_focal_length(WIDTH, HEIGHT, focal_length_mm=13.5, pixel_pitch_um=12.0)
     ground = float(drone_dem.elevation_at(LON0, LAT0))
     drone_pose = Pose(LAT0, LON0, ground + 120.0, yaw_deg=30.0, pitch_deg=-45.0)
 
-    tower_dem = spectral_terrain(1400, 30.0, 800.0, seed=2)
+    tower_dem = common.spectral_terrain(1400, 30.0, 800.0, seed=2, lon0_deg=LON0, lat0_deg=LAT0)
     tower_camera = Camera.from_focal_length(WIDTH, HEIGHT, focal_length_mm=25.0, pixel_pitch_um=17.0)
     hill = float(tower_dem.elevation_at(LON0, LAT0))
     target = pyproj.Geod(ellps="WGS84").fwd(LON0, LAT0, 60.0, 10_000.0)[:2]
@@ -102,7 +74,7 @@ def main() -> None:
                                                                     hot_cols, tower_dem), 10),
     ):
         call()  # warm caches (tile maxima, camera grids, PROJ)
-        rows.append((name, best_time_s(call, repeat)))
+        rows.append((name, common.best_call_s(call, repeat)[0]))
     info_drone = georeference(drone_frame, drone_dem).attrs["georef"]
     info_rough = georeference(rough_frame, rough_dem, partial_ok=True).attrs["georef"]
     info_loose = georeference(drone_frame, drone_dem, tolerance_footprints=0.3).attrs["georef"]

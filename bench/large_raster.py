@@ -13,7 +13,6 @@ detector must do: read every pixel and compare it once). Results: bench/results/
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -27,12 +26,10 @@ import rasterio
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-_spec = importlib.util.spec_from_file_location("bench_common", Path(__file__).resolve().with_name("common.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
+import common
 
-from detection import detect  # noqa: E402
-from detection.chunked import DEFAULT_CHUNK_PX, detect_large, raster_frame  # noqa: E402
+from detection import detect
+from detection.chunked import DEFAULT_CHUNK_PX, detect_large, raster_frame
 
 TILE_PX = 512
 TIME = "2026-04-05T04:00:00Z"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import multiprocessing
 import shutil
 import tempfile
@@ -28,15 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-_spec = importlib.util.spec_from_file_location("bench_common", Path(__file__).resolve().with_name("common.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
+import common
 
-from firewatch.commands.common import config_with_overrides  # noqa: E402
-from firewatch.pipeline import Pipeline, expand_inputs  # noqa: E402
-from firewatch.scenario import ScenarioConfig, generate_scenario  # noqa: E402
-from firewatch.store import Store  # noqa: E402
-from ingest.terrain import Terrain  # noqa: E402
+from firewatch.commands.common import config_with_overrides
+from firewatch.pipeline import Pipeline, expand_inputs
+from firewatch.scenario import ScenarioConfig, generate_scenario
+from firewatch.store import Store
+from ingest.terrain import Terrain
 
 STAGES = ("read", "georef", "detect", "fuse", "store")
 SCENARIO = ScenarioConfig(tower_count=0, drone_passes=1)

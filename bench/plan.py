@@ -12,54 +12,32 @@ irreducible cost of looking at the ground under the plan once. Run: ``.venv/bin/
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
-import pyproj
-from rasterio.transform import from_origin
 from shapely.geometry import box
 
+import common as bench_common
 from flightplans.geo import LocalFrame
 from flightplans.mission import Waypoint
 from flightplans.orbit import plan_orbit
 from flightplans.route import RouteTarget, plan_route
 from flightplans.survey import plan_survey
-from ingest.terrain import Terrain
 
 LON0, LAT0 = 127.05, 37.45
 
 
-def fractal_terrain(size_cells: int = 800, cell_m: float = 5.0, relief_m: float = 300.0, seed: int = 7) -> Terrain:
-    rng = np.random.default_rng(seed)
-    k = np.hypot(*np.meshgrid(np.fft.fftfreq(size_cells), np.fft.fftfreq(size_cells)))
-    k[0, 0] = 1.0
-    spectrum = (rng.normal(size=k.shape) + 1j * rng.normal(size=k.shape)) * k ** -2.5
-    spectrum[0, 0] = 0.0
-    field = np.real(np.fft.ifft2(spectrum))
-    field = (field - field.min()) / (field.max() - field.min()) * relief_m + 100.0
-    x0, y0 = pyproj.Transformer.from_crs(4326, 32652, always_xy=True).transform(LON0, LAT0)
-    half = size_cells * cell_m / 2.0
-    return Terrain.from_array(field, transform=from_origin(x0 - half, y0 + half, cell_m, cell_m), crs=32652,
-                              source="synthetic 5 m DEM")
 
 
-def best_time_s(function, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:
-    terrain = fractal_terrain()
+    terrain = bench_common.spectral_terrain(800, 5.0, 300.0, seed=7, lon0_deg=LON0, lat0_deg=LAT0)
     frame = LocalFrame(LON0, LAT0)
     area = frame.geom_to_lonlat(box(-500, -500, 500, 500))  # 1 km²
     home = frame.to_lonlat(-900.0, -900.0)
     common = dict(home_lon=float(home[0]), home_lat=float(home[1]), terrain=terrain)
 
-    survey_s, survey = best_time_s(lambda: plan_survey(area, **common), 5)
+    survey_s, survey = bench_common.best_call_s(lambda: plan_survey(area, **common), 5)
     waypoints, parts_x, parts_y = [], [], []
     for flight in survey.flights():
         flown = [i for i in flight.items if isinstance(i, Waypoint)]
@@ -71,11 +49,11 @@ def main() -> None:
             parts_y.append(y0 + t * (y1 - y0))
     sx, sy = np.concatenate(parts_x), np.concatenate(parts_y)
     lon, lat = frame.to_lonlat(sx, sy)
-    baseline_s, _ = best_time_s(lambda: terrain.elevation_at(lon, lat), 20)
+    baseline_s, _ = bench_common.best_call_s(lambda: terrain.elevation_at(lon, lat), 20)
 
-    orbit_s, orbit = best_time_s(lambda: plan_orbit(LON0 + 0.002, LAT0 + 0.001, **common), 5)
+    orbit_s, orbit = bench_common.best_call_s(lambda: plan_orbit(LON0 + 0.002, LAT0 + 0.001, **common), 5)
     targets = [RouteTarget(f"f{k}", LAT0 + 0.012 * np.sin(k), LON0 + 0.012 * np.cos(k)) for k in range(8)]
-    route_s, route = best_time_s(lambda: plan_route(targets, **common), 3)
+    route_s, route = bench_common.best_call_s(lambda: plan_route(targets, **common), 3)
 
     summary = survey.metadata["summary"]
     print(f"terrain: {terrain}")

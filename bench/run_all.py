@@ -2,8 +2,7 @@
 
     .venv/bin/python bench/run_all.py [--budget-s 280] [--only pipeline detect ...]
 
-Each ``bench/*.py`` except this file and the helpers runs as ``python -P bench/<name>.py`` (``-P`` keeps bench/ off
-sys.path, so no script can shadow a package of the project) with a time budget of its own
+Each ``bench/*.py`` except this file and the helpers runs as ``python bench/<name>.py`` with a time budget of its own
 (:data:`BUDGETS_S`, else :data:`DEFAULT_BUDGET_S`, cut so that every later script keeps :data:`MIN_BUDGET_S`).
 Every script's output is printed as it is; then one table: script, status, seconds, and the headline figures of
 those that write ``bench/results/<name>.json`` (bench/common.py).
@@ -37,10 +36,10 @@ def scripts(only: list[str] | None) -> list[Path]:
 
 
 def run(script: Path, budget_s: float) -> tuple[str, float, str]:
-    """Run one script with ``python -P``; return (status, seconds, combined output)."""
+    """Run one script; return (status, seconds, combined output)."""
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-P", str(script)], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                               timeout=budget_s, cwd=BENCH.parent)
     except subprocess.TimeoutExpired as exc:
         output = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")

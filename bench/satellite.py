@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+import common
 from detection.triangulate import Bearing, triangulate
 from firewatch.config import FirewatchConfig
 from firewatch.satellite import ingest_firms
@@ -29,20 +30,12 @@ ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "firm
     "fire_archive_J1V-C2_618777_LosAngeles_2024-05_2025-01.csv"
 
 
-def best_time_s(function, repeat: int) -> float:
-    """Best wall time of ``repeat`` calls (the least disturbed by other processes on a shared machine)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def bench_read() -> None:
-    reader_s = best_time_s(lambda: read_firms(ARCHIVE), 3)
-    baseline_s = best_time_s(lambda: np.genfromtxt(ARCHIVE, delimiter=",", skip_header=1, dtype=None,
-                                                   encoding="utf-8"), 3)
+    reader_s = common.best_call_s(lambda: read_firms(ARCHIVE), 3)[0]
+    baseline_s = common.best_call_s(lambda: np.genfromtxt(ARCHIVE, delimiter=",", skip_header=1, dtype=None,
+                                                   encoding="utf-8"), 3)[0]
     n = len(read_firms(ARCHIVE).hotspots)
     print(f"read_firms      {n} detections: {reader_s * 1000:8.1f} ms  {n / reader_s:10.0f} det/s  "
           f"ratio to numpy.genfromtxt {reader_s / baseline_s:5.1f}")
@@ -61,8 +54,8 @@ def bench_ingest() -> None:
         report = ingest_firms([subset], FirewatchConfig(), store)
         elapsed = time.perf_counter() - start
         n = sum(p.hotspot_count for p in report.passes)
-        baseline_s = best_time_s(lambda: np.genfromtxt(subset, delimiter=",", skip_header=1, dtype=None,
-                                                       encoding="utf-8"), 3)
+        baseline_s = common.best_call_s(lambda: np.genfromtxt(subset, delimiter=",", skip_header=1, dtype=None,
+                                                       encoding="utf-8"), 3)[0]
         print(f"ingest_firms    {n} detections, {len(report.passes)} passes: {elapsed * 1000:8.1f} ms  "
               f"{n / elapsed:8.0f} det/s  ratio to numpy.genfromtxt {elapsed / baseline_s:7.0f}")
 
@@ -70,9 +63,9 @@ def bench_ingest() -> None:
 def bench_triangulate() -> None:
     bearings = [Bearing(37.627, 126.932, 475.0, 47.0, -1.5, 0.05), Bearing(37.632, 127.033, 445.0, 302.0, -1.8, 0.05)]
     n = 200
-    elapsed = best_time_s(lambda: [triangulate(bearings) for _ in range(n)], 3) / n
+    elapsed = common.best_call_s(lambda: [triangulate(bearings) for _ in range(n)], 3)[0] / n
     a, b = np.array([[2.0, 0.3], [0.3, 1.0]]), np.array([1.0, 2.0])
-    baseline = best_time_s(lambda: [np.linalg.solve(a, b) for _ in range(n)], 3) / n
+    baseline = common.best_call_s(lambda: [np.linalg.solve(a, b) for _ in range(n)], 3)[0] / n
     print(f"triangulate     2 bearings: {elapsed * 1e6:8.1f} µs/fix  {1 / elapsed:8.0f} fixes/s  "
           f"ratio to one 2×2 numpy solve {elapsed / baseline:6.0f}")
 
