@@ -208,8 +208,41 @@ def _grid_kwargs(kwargs: dict) -> dict:
             "tolerance_footprints": kwargs.get("tolerance_footprints", INTERP_TOLERANCE_FOOTPRINTS)}
 
 
+#: 1-σ pointing error of a drone's thermal camera, degrees: the aircraft compass and gimbal encoders give the
+#: absolute heading to about 1° (DESIGN.md §4 budgets 1° of pitch error: 4 m at 45° depression, 8 m at 30°, 31 m
+#: at 15° from 120 m above ground).
+DRONE_POINTING_SIGMA_DEG = 1.0
+#: 1-σ pointing error of a calibrated fixed (tower) camera, degrees: pan/tilt encoders after calibration against
+#: surveyed landmarks (DESIGN.md §4: 0.1° of tilt at 10 km moves the DEM intersection by hundreds of metres).
+FIXED_POINTING_SIGMA_DEG = 0.1
+
+
+def location_uncertainty_m(pose: Pose, lon, lat, elevation_m) -> float | None:
+    """Median 1-σ horizontal location error (m) of ground points seen from ``pose`` for its pointing error.
+
+    A pointing error δ moves a point seen at horizontal distance d and depression α by ``h·δ/sin²α`` along the line
+    of sight (h the height above that ground) and ``d·δ`` across it; the two are added in quadrature.
+    """
+    lon, lat, elevation_m = (np.asarray(v, dtype=np.float64).ravel() for v in (lon, lat, elevation_m))
+    ok = np.isfinite(lon) & np.isfinite(lat) & np.isfinite(elevation_m)
+    if not ok.any():
+        return None
+    sigma = math.radians(DRONE_POINTING_SIGMA_DEG if pose.kind == "gimbal" else FIXED_POINTING_SIGMA_DEG)
+    _, _, d = _WGS84.inv(np.full(ok.sum(), pose.lon_deg), np.full(ok.sum(), pose.lat_deg), lon[ok], lat[ok])
+    h = np.maximum(pose.alt_amsl_m - elevation_m[ok], 0.1)
+    sin2 = h * h / (h * h + d * d)
+    return float(np.median(np.hypot(h * sigma / sin2, d * sigma)))
+
+
 def _with_ground(frame: xr.Dataset, full: dict, info: dict) -> xr.Dataset:
-    """A copy of ``frame`` with the 2-D ground coordinates, ``pixel_area`` and ``attrs["georef"]`` set."""
+    """A copy of ``frame`` with the 2-D ground coordinates, ``pixel_area`` and ``attrs["georef"]`` set (with the
+    frame's ``location_uncertainty_m`` from its pointing error, sampled every 8th pixel)."""
+    _, pose = camera_pose_of(frame)
+    every = (slice(None, None, 8), slice(None, None, 8))
+    sample = [full[name][every] for name in ("lon", "lat", "elevation")]
+    if not np.isfinite(sample[0]).any():  # a few hotspot boxes: take every pixel
+        sample = [full[name] for name in ("lon", "lat", "elevation")]
+    info = {**info, "location_uncertainty_m": location_uncertainty_m(pose, *sample)}
     out = frame.copy()
     out = out.assign_coords(
         lat=(("y", "x"), full["lat"], {"units": "degrees_north", "standard_name": "latitude"}),
