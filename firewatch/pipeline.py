@@ -44,6 +44,10 @@ FRAME_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg")
 PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".filepart")
 
 Status = Literal["accepted", "quarantined", "skipped"]
+#: Rays per image edge for a frame's ground outline. A drone frame looks down: its outline is the image border
+#: bent by the terrain, and 16 samples (one every 40 px of a 640 px edge, ~20 m on the ground at 120 m) follow the
+#: relief of a 5–30 m DEM. A tower frame's outline follows the horizon across the image: 32.
+OUTLINE_SAMPLES_PER_EDGE = {"drone": 16, "fixed": 32}
 
 
 @dataclass
@@ -169,7 +173,8 @@ class FrameAnalyser:
         if self.terrain is not None and frame.attrs.get("pose"):
             try:
                 frame = calibrated_frame(frame, self.config.cameras)
-                footprint = frame_footprint(frame, self.terrain)
+                footprint = frame_footprint(frame, self.terrain, samples_per_edge=OUTLINE_SAMPLES_PER_EDGE.get(
+                    frame.attrs.get("source_kind"), 32))
                 if result.hotspots:
                     frame = georeference_regions(frame, self.terrain, [h.bbox_px for h in result.hotspots],
                                                  partial_ok=True)
