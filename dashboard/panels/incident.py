@@ -30,6 +30,10 @@ def incident_picker(ctx: Context) -> Incident | None:
     # A click on the map leaves its choice in ``map_selection``; it becomes the widget's value here, before the
     # widget is drawn (the one moment Streamlit lets code set a widget). A choice outside the time window is dropped.
     clicked = st.session_state.pop("map_selection", None)
+    if clicked is None and "link_opened" not in st.session_state:
+        # an alert's link (``?incident=ID``, alerts.payloads.geojson.incident_link) opens that incident, once
+        st.session_state.link_opened = True
+        clicked = st.query_params.get("incident")
     if clicked in by_id:
         st.session_state.selected_incident = clicked
     if st.session_state.get("selected_incident") not in by_id:

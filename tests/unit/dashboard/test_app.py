@@ -133,3 +133,18 @@ def test_login_required_stops_the_page_until_logged_in(monkeypatch, seeded, tmp_
     assert [b.label for b in at.button] == ["로그인"]
     assert any("로그인이 필요합니다" in i.value for i in at.info)
     assert not at.title and not _ack_buttons(at)          # nothing of the operations picture leaks
+
+
+def test_an_alert_link_opens_its_incident(monkeypatch, seeded):
+    from alerts.payloads.geojson import incident_link
+
+    incident = seeded["recent"]["incidents"][0]
+    link = incident_link("http://ops.example:8501/", incident)  # what the webhook and CAP messages carry
+    monkeypatch.setenv("FIREWATCH_DB_URL", seeded["url"])
+    monkeypatch.setenv("FIREWATCH_DASHBOARD_READ_ONLY", "0")
+    monkeypatch.delenv("FIREWATCH_CONFIG", raising=False)
+    at = AppTest.from_file(str(APP_PATH), default_timeout=_TIMEOUT_S)
+    at.query_params["incident"] = link.split("incident=")[1]
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox[0].value == incident
