@@ -77,9 +77,9 @@ class _Pass:
     """State of one :func:`deliver_due` pass (counters shared by the endpoint threads)."""
 
     def __init__(self, store: Any, config: AlertsConfig, now: datetime, client: httpx.Client,
-                 rng: random.Random) -> None:
+                 rng: random.Random, started: float) -> None:
         self.store, self.config, self.now, self.client, self.rng = store, config, now, client, rng
-        self.started = time.monotonic()
+        self.started = started  # time.monotonic() when ``now`` was read: clock() never runs behind the wall
         self.lock = threading.Lock()
         self.summary: dict[str, Any] = {"claimed": 0, "delivered": 0, "retrying": 0, "deferred": 0, "dead": 0,
                                         "held": 0, "endpoints_disabled": []}
@@ -217,10 +217,11 @@ def deliver_due(store: Any, config: AlertsConfig, *, client: httpx.Client, now: 
     their endpoint just failed at the transport level or asked to slow down), ``dead``, ``held`` (endpoint
     ``enabled = false``), ``endpoints_disabled`` (names that answered 410 in this pass).
     """
+    started = time.monotonic()
     now = parse_time(now or utc_now())
     lease_s = max([config.policy.lease_s] + [LEASE_TIMEOUTS * e.timeout_s for e in config.endpoints])
     rows = store.due_deliveries(now, limit=limit, lease_s=lease_s)
-    state = _Pass(store, config, now, client, rng or random.Random())
+    state = _Pass(store, config, now, client, rng or random.Random(), started)
     state.summary["claimed"] = len(rows)
     if not rows:
         return state.summary
