@@ -1,7 +1,7 @@
 """Benchmark: chunked hotspot detection (detection.chunked.detect_large) on a 20,000 × 20,000 float32 orthomosaic
 (1.6 GB) — peak memory must stay under 2 GB — and identity with the in-memory detector on a 3000 × 3000 crop.
 
-    .venv/bin/python -P bench/large_raster.py [--size 20000] [--chunk 2048] [--keep]
+    .venv/bin/python bench/large_raster.py [--size 20000] [--chunk 2048] [--keep]
 
 The raster (tiled 512 px, uncompressed GeoTIFF in EPSG:5186 at 0.5 m, the layout of a COG without overviews) is
 written window by window in a temp folder: a 295 K slope with 0.3 K noise and 44 Gaussian fires, a quarter of them

@@ -2,7 +2,7 @@
 drone frames, each figure beside ONE numpy pass over a 640×512 float32 frame measured in the same run; memory peak;
 Dask speed-up from 1 to 2 worker processes.
 
-    .venv/bin/python -P bench/pipeline.py [--rounds 3] [--no-dask]
+    .venv/bin/python bench/pipeline.py [--rounds 3] [--no-dask]
 
 Frames: a drone-only synthetic scenario (ScenarioConfig(tower_count=0, drone_passes=1): 10 frames of 640×512 over
 the analytic Bukhansan terrain, fires and sun-heated false targets), generated once and cached in the temp folder.

@@ -20,7 +20,7 @@ class DashboardConfig(BaseModel):
     """Options of the Streamlit operations map. Every default says why it is what it is."""
 
     #: Live refresh period of the map and alert feed. 10 s: an operator notices a new incident within one glance
-    #: cycle, while one tick (< 0.5 s measured by bench/dashboard.py) keeps the 2-core server below ~5 % busy.
+    #: cycle, while one tick (< 0.5 s measured by bench/dashboard_load.py) keeps the 2-core server below ~5 % busy.
     refresh_s: float = Field(10.0, ge=1.0, le=3600.0)
     #: A read-only session sees everything but cannot acknowledge alerts or upload missions (wall displays, guests).
     read_only: bool = False
@@ -34,7 +34,7 @@ class DashboardConfig(BaseModel):
     #: Length of the "shift" time filter. 12 h: a two-shift day/night rota, the usual operations-centre pattern.
     shift_hours: float = Field(12.0, gt=0.0, le=72.0)
     #: Above this many hotspots in view, draw them clustered (Leaflet.markercluster): Leaflet keeps panning smooth
-    #: with a few hundred vector markers; thousands need clustering (bench/dashboard.py: 10,000 hotspots).
+    #: with a few hundred vector markers; thousands need clustering (bench/dashboard_load.py: 10,000 hotspots).
     hotspot_cluster_threshold: int = Field(300, ge=0)
     #: Hard cap on hotspots loaded per refresh (newest first), so a season of data cannot stall a tick.
     max_hotspots: int = Field(20000, ge=1)

@@ -283,18 +283,8 @@ def _march_chunk(terrain, rays, position, h0, sin_el, cos_el, t_lo, t_hi, n_coar
 def elevation_and_gradient_xy(terrain: Terrain, x: np.ndarray, y: np.ndarray):
     """Bilinear elevation (m AMSL) and its gradient ``(∂z/∂x, ∂z/∂y)`` (m/m) at grid positions; NaN outside."""
     inv = terrain._inv
-    col = inv.a * x + inv.c - 0.5
-    row = inv.e * y + inv.f - 0.5
-    rows, cols = terrain.elevation.shape
-    inside = (col >= -0.5) & (col <= cols - 0.5) & (row >= -0.5) & (row <= rows - 0.5)
-    col = np.clip(np.where(inside, col, 0.0), 0.0, cols - 1.0)  # NaN positions read cell 0, then masked
-    row = np.clip(np.where(inside, row, 0.0), 0.0, rows - 1.0)
-    c0 = np.minimum(col.astype(np.intp), cols - 2)
-    r0 = np.minimum(row.astype(np.intp), rows - 2)
-    fc = col - c0
-    fr = row - r0
-    flat = terrain.elevation.ravel()
-    i00 = r0 * cols + c0
+    inside, i00, fr, fc = terrain._cells(x, y)
+    flat, cols = terrain.elevation.ravel(), terrain.elevation.shape[1]
     z00, z01, z10, z11 = flat[i00], flat[i00 + 1], flat[i00 + cols], flat[i00 + cols + 1]
     top = z00 + (z01 - z00) * fc
     bottom = z10 + (z11 - z10) * fc

@@ -20,7 +20,7 @@ from scipy.spatial import cKDTree
 
 from firewatch.model import is_georeferenced
 from ingest.errors import MissingMetadata, TerrainError
-from ingest.terrain import utm_crs_for
+from ingest.terrain import projected_crs, utm_crs_for
 
 #: A cell is filled when its centre lies within this many pixel extents of the nearest pixel's ground point
 #: (0.75: a cell between two adjacent pixel centres, 0.5 extents from each, is always filled; a gap wider than a
@@ -50,13 +50,7 @@ def orthorectify(frame: xr.Dataset, out_path, *, resolution_m: float | None = No
     if crs is None:
         dst_crs = utm_crs_for(float(np.median(lon[seen])), float(np.median(lat[seen])))
     else:
-        try:
-            dst_crs = pyproj.CRS.from_user_input(crs)
-        except pyproj.exceptions.CRSError as exc:
-            raise TerrainError(f"{where}: output CRS {crs!r} is not understood ({exc})") from exc
-        if not dst_crs.is_projected:
-            raise TerrainError(f"{where}: output CRS {dst_crs.name!r} is not projected; give a metric CRS such as "
-                               "EPSG:5186 or a UTM zone")
+        dst_crs = projected_crs(crs, f"{where}: output", hint="give a metric CRS such as EPSG:5186 or a UTM zone")
     to_grid = pyproj.Transformer.from_crs("EPSG:4326", dst_crs, always_xy=True)
     x = np.full(lon.shape, np.nan)
     y = np.full(lon.shape, np.nan)

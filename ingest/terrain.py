@@ -87,6 +87,18 @@ class RayHits:
         return np.isfinite(self.range_m)
 
 
+def projected_crs(value, where: str, *, hint: str) -> pyproj.CRS:
+    """``value`` (EPSG code, WKT, PROJ string, CRS) as a projected metric :class:`pyproj.CRS`; :class:`TerrainError`
+    naming ``where`` and giving ``hint`` when it is not understood or not projected."""
+    try:
+        crs = pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError as exc:
+        raise TerrainError(f"{where}: CRS {value!r} is not understood ({exc})") from exc
+    if not crs.is_projected:
+        raise TerrainError(f"{where}: CRS {crs.name!r} is not projected; {hint}")
+    return crs
+
+
 def utm_crs_for(lon_deg: float, lat_deg: float) -> pyproj.CRS:
     """WGS 84 / UTM CRS of the zone containing ``(lon_deg, lat_deg)`` (from the PROJ database)."""
     infos = pyproj.database.query_utm_crs_info(
@@ -235,13 +247,8 @@ class Terrain:
         if elevation.ndim != 2 or min(elevation.shape) < 2:
             raise TerrainError(f"DEM {source}: elevation must be a 2-D array of at least 2×2 cells, "
                                f"got shape {elevation.shape}")
-        try:
-            crs = pyproj.CRS.from_user_input(crs)
-        except pyproj.exceptions.CRSError as exc:
-            raise TerrainError(f"DEM {source}: CRS {crs!r} is not understood ({exc})") from exc
-        if not crs.is_projected:
-            raise TerrainError(f"DEM {source}: CRS {crs.name!r} is not projected; use Terrain.from_geotiff (which "
-                               "reprojects) or give the array in a metric CRS such as UTM")
+        crs = projected_crs(crs, f"DEM {source}", hint="use Terrain.from_geotiff (which reprojects) or give the "
+                                                      "array in a metric CRS such as UTM")
         transform = affine.Affine(*transform[:6]) if not isinstance(transform, affine.Affine) else transform
         if transform.b != 0.0 or transform.d != 0.0 or transform.a <= 0.0 or transform.e >= 0.0:
             raise TerrainError(f"DEM {source}: transform {tuple(transform)[:6]} is not a north-up grid "
@@ -257,6 +264,21 @@ class Terrain:
         return cls(np.full((1, 1), elevation_m), transform=None, crs=None, source=f"flat ground at {elevation_m:g} m")
 
     # ----------------------------------------------------------------- sampling
+    def _cells(self, x: np.ndarray, y: np.ndarray):
+        """For grid positions ``x, y`` (m): ``inside`` mask, flat index of the upper-left cell of the bilinear
+        stencil, and the fractional row/column offsets within it (positions outside read cell 0, masked by the
+        caller with ``inside``)."""
+        inv = self._inv
+        col = inv.a * x + inv.b * y + inv.c - 0.5  # fractional index between cell centres
+        row = inv.d * x + inv.e * y + inv.f - 0.5
+        rows, cols = self.elevation.shape
+        inside = (col >= -0.5) & (col <= cols - 0.5) & (row >= -0.5) & (row <= rows - 0.5)
+        col = np.clip(np.where(inside, col, 0.0), 0.0, cols - 1.0)
+        row = np.clip(np.where(inside, row, 0.0), 0.0, rows - 1.0)
+        c0 = np.minimum(col.astype(np.intp), cols - 2)
+        r0 = np.minimum(row.astype(np.intp), rows - 2)
+        return inside, r0 * cols + c0, row - r0, col - c0
+
     def elevation_at_xy(self, x, y) -> np.ndarray:
         """Bilinear elevation (m AMSL) at grid positions ``x, y`` (metres in ``self.crs``); NaN outside coverage.
 
@@ -265,19 +287,8 @@ class Terrain:
         x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
         if self.is_flat:
             return np.full(x.shape, self.elevation[0, 0])
-        inv = self._inv
-        col = inv.a * x + inv.b * y + inv.c - 0.5  # fractional index between cell centres
-        row = inv.d * x + inv.e * y + inv.f - 0.5
-        rows, cols = self.elevation.shape
-        inside = (col >= -0.5) & (col <= cols - 0.5) & (row >= -0.5) & (row <= rows - 0.5)
-        col = np.clip(np.where(inside, col, 0.0), 0.0, cols - 1.0)  # NaN positions read cell 0, then masked
-        row = np.clip(np.where(inside, row, 0.0), 0.0, rows - 1.0)
-        c0 = np.minimum(col.astype(np.intp), cols - 2)
-        r0 = np.minimum(row.astype(np.intp), rows - 2)
-        fc = col - c0
-        fr = row - r0
-        flat = self.elevation.ravel()
-        i00 = r0 * cols + c0
+        inside, i00, fr, fc = self._cells(x, y)
+        flat, cols = self.elevation.ravel(), self.elevation.shape[1]
         top = flat[i00] * (1.0 - fc) + flat[i00 + 1] * fc
         bottom = flat[i00 + cols] * (1.0 - fc) + flat[i00 + cols + 1] * fc
         return np.where(inside, top * (1.0 - fr) + bottom * fr, np.nan)
