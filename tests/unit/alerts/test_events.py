@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from alert_helpers import SECRET, T0, make_incident, transition
@@ -61,15 +60,7 @@ def test_same_transition_gives_the_same_key_but_a_fresh_id():
 
 
 def test_accepts_transition_objects_with_attributes():
-    @dataclass
-    class Transition:  # the shape of detection.incidents.Transition
-        incident_id: str
-        from_state: str | None
-        to_state: str
-        time: datetime
-        reason: str
-        kind: str
-        sequence: int = 1
+    from detection.incidents import Transition  # the fusion's own type (alerts/ itself never imports detection)
 
     rows = _alerts([Transition("inc-0123456789abcdef", "candidate", "confirmed", T0, "2 looks", "confirmed")],
                    make_incident())
