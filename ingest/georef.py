@@ -290,7 +290,7 @@ def frame_footprint(source, terrain: Terrain, *, samples_per_edge: int = 32,
     hi = rows[top_index].astype(np.float64)  # sees ground
     lo = np.where(top_index > 0, rows[np.maximum(top_index - 1, 0)], rows[0]).astype(np.float64)
     refine = (top_index > 0) & grid.any(axis=0)
-    for _ in range(int(math.ceil(math.log2(max(2, h / max(1, len(rows))))) + 2)):
+    for _ in range(int(math.ceil(math.log2(max(2, h / max(1, len(rows))))) + 2) if refine.any() else 0):
         mid = np.round(0.5 * (lo + hi))
         ground = pixel_to_ground(camera, pose, mid, cols.astype(np.float64), terrain, **kw).hit
         hi = np.where(refine & ground, mid, hi)
