@@ -6,7 +6,7 @@
 """
 
 from detection.config import DetectorConfig
-from detection.detector import DetectionResult, detect
+from detection.detector import DetectionResult, detect, locate
 from detection.masks import StaticMasks
 
-__all__ = ["DetectionResult", "DetectorConfig", "StaticMasks", "detect"]
+__all__ = ["DetectionResult", "DetectorConfig", "StaticMasks", "detect", "locate"]

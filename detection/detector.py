@@ -79,6 +79,42 @@ def detect(frame: xr.Dataset, config: DetectorConfig = DetectorConfig(), *,
     return _detect_candidates(frame, temperature, saturated, candidates, scene, config, masks, stats, t_start, name)
 
 
+def locate(frame: xr.Dataset, result: DetectionResult, config: DetectorConfig = DetectorConfig(), *,
+           masks: StaticMasks | None = None) -> DetectionResult:
+    """The hotspots of ``result`` (found by :func:`detect` on the same frame before it was georeferenced) with their
+    ground fields, now that ``frame`` carries lat/lon (at least over the hotspots: the lazy path of DESIGN.md §4).
+
+    The same clusters and the same background measurements, so the same hotspots as :func:`detect` on the
+    georeferenced frame would give (tests/unit/detection/test_locate.py), without a second candidate pass or any
+    background window: each cluster is re-measured against its stored background and located on the ground.
+    Static ``masks`` mark the located hotspots; the backgrounds were measured without them (pixel mode), so a
+    candidate beside a masked chimney may have been compared with a warmer background than :func:`detect` on the
+    georeferenced frame would use.
+    """
+    grid = GroundGrid.from_frame(frame)
+    if grid is None or not result.hotspots:
+        return result
+    temperature, saturated, _ = frame_arrays(frame)
+    hotspots = []
+    for hotspot in result.hotspots:
+        label = hotspot.extra["label"]
+        r0, c0, r1, c1 = hotspot.bbox_px
+        rows, cols = np.nonzero(result.labels[r0:r1 + 1, c0:c1 + 1] == label)
+        rows, cols = rows + r0, cols + c0
+        group = ClusterPixels(label=label, rows=rows, cols=cols,
+                              temperature_k=temperature[rows, cols].astype(np.float64),
+                              saturated=saturated[rows, cols] if saturated is not None else
+                              np.zeros(rows.size, dtype=bool))
+        m = measure(group, hotspot.background_temp_k, hotspot.background_mad_k,
+                    hotspot.extra["background_source"], config)
+        located = _hotspot(frame, group, m, grid, masks, config, hotspot.hotspot_id)
+        located.extra["label"] = label
+        hotspots.append(located)
+    stats = {**result.stats, "masks_applied": masks is not None,
+             "masked_hotspot_count": sum(h.masked for h in hotspots)}
+    return dataclasses.replace(result, hotspots=hotspots, stats=stats)
+
+
 def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np.ndarray | None,
                        candidates: np.ndarray, scene: SceneStats, config: DetectorConfig,
                        masks: StaticMasks | None, stats: dict, t_start: float, name: str) -> DetectionResult:

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Literal
 import xarray as xr
 
 from alerts.events import alerts_for_transitions
-from detection import detect
+from detection import detect, locate
 from detection.errors import DetectionError
 from detection.incidents import Transition, advance_time, fuse_hotspots, history_rows
 from detection.masks import StaticMasks
@@ -167,7 +167,7 @@ class FrameAnalyser:
         timings["detect"] = _time.perf_counter() - t0
 
         # Georeference lazily (DESIGN.md §4 "Cost"): the frame outline, and the hotspots' pixels only when there are
-        # hotspots; the detector then measures them again with their ground footprints, areas and FRP.
+        # hotspots, which then get their ground footprints, areas, FRP and static masks (detection.locate).
         t0 = _time.perf_counter()
         footprint = None
         if self.terrain is not None and frame.attrs.get("pose"):
@@ -178,7 +178,7 @@ class FrameAnalyser:
                 if result.hotspots:
                     frame = georeference_regions(frame, self.terrain, [h.bbox_px for h in result.hotspots],
                                                  partial_ok=True)
-                    result = detect(frame, self.config.detection, masks=self.masks)
+                    result = locate(frame, result, self.config.detection, masks=self.masks)
             except InvalidPose as exc:  # an absurd pose would put every hotspot in the wrong place
                 return FrameAnalysis(path, sha, meta=frame_meta(frame, None), reason=str(exc), timings_s=timings)
             except (MissingMetadata, TerrainError) as exc:
