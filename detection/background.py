@@ -81,45 +81,52 @@ def background_stats(roi_k: np.ndarray, invalid: np.ndarray, rows: np.ndarray, c
     n = rows.size
     window_px = np.zeros(n, dtype=np.int32)
     valid_count = np.zeros(n, dtype=np.int32)
-    undecided = np.ones(n, dtype=bool)
+    # The valid count only grows with the window: a candidate whose largest window holds fewer valid pixels than
+    # the minimum has no background at any size (the inside of a large hot area, often most candidates) and is
+    # settled by this one pass; the sizes are then tried in turn on the others only.
+    largest = config.window_sizes_px[-1]
+    undecided = np.flatnonzero(_window_counts(table, rows, cols, largest // 2)[0] >= config.window_min_valid_count)
     for size in config.window_sizes_px:
-        half = size // 2
-        r0 = np.clip(rows - half, 0, height)
-        r1 = np.clip(rows + half + 1, 0, height)
-        c0 = np.clip(cols - half, 0, width)
-        c1 = np.clip(cols + half + 1, 0, width)
-        count = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
-        area = (r1 - r0) * (c1 - c0)
-        ok = undecided & (count >= config.window_min_valid_count) & \
-            (count >= config.window_min_valid_fraction * area)
-        window_px[ok] = size
-        valid_count[ok] = count[ok]
-        undecided &= ~ok
-        if not undecided.any():
+        if not undecided.size:
             break
+        count, area = _window_counts(table, rows[undecided], cols[undecided], size // 2)
+        ok = (count >= config.window_min_valid_count) & (count >= config.window_min_valid_fraction * area)
+        window_px[undecided[ok]] = size
+        valid_count[undecided[ok]] = count[ok]
+        undecided = undecided[~ok]
 
     mean_k = np.full(n, np.nan, dtype=np.float64)
     mad_k = np.full(n, np.nan, dtype=np.float64)
     if not (window_px > 0).any():
         return Background(rows=rows, cols=cols, mean_k=mean_k, mad_k=mad_k, window_px=window_px,
                           valid_count=valid_count)
-    # Pad the valid values by the largest half-window with NaN, so every window is a plain gather.
-    padded = np.full((height + 2 * half_max, width + 2 * half_max), np.nan, dtype=np.float32)
-    padded[half_max:half_max + height, half_max:half_max + width] = np.where(valid, roi_k, np.nan)
+    # Valid values padded by the largest half-window with zeros, invalid pixels zero too: a window is then one
+    # strided view (sliding_window_view), gathered by fancy indexing on its corner, and its sum is the valid sum.
+    padded = np.zeros((height + 2 * half_max, width + 2 * half_max), dtype=np.float32)
+    np.copyto(padded[half_max:half_max + height, half_max:half_max + width], roi_k, where=valid)
     for size in np.unique(window_px[window_px > 0]):
-        half = int(size) // 2
-        offsets = np.arange(-half, half + 1)
-        d_rows = np.repeat(offsets, size)
-        d_cols = np.tile(offsets, size)
+        size = int(size)
+        offset = half_max - size // 2  # padded index of a window's first row/col = candidate index + offset
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
         members = np.flatnonzero(window_px == size)
-        chunk = max(_CHUNK_ELEMENTS // (int(size) * int(size)), 1)
+        chunk = max(_CHUNK_ELEMENTS // (size * size), 1)
         for start in range(0, members.size, chunk):
             idx = members[start:start + chunk]
-            values = padded[(rows[idx] + half_max)[:, None] + d_rows[None, :],
-                            (cols[idx] + half_max)[:, None] + d_cols[None, :]]
-            mean_k[idx], mad_k[idx] = _mean_and_mad(values)
+            values = windows[rows[idx] + offset, cols[idx] + offset].reshape(idx.size, size * size)
+            mean_k[idx], mad_k[idx] = _mean_and_mad(values, valid_count[idx])
     return Background(rows=rows, cols=cols, mean_k=mean_k, mad_k=mad_k, window_px=window_px,
                       valid_count=valid_count)
+
+
+def _window_counts(table: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                   half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Valid-pixel count and in-region area of the (2·half + 1)² windows centred on ``rows, cols``, from the
+    summed-area ``table`` (shape (height + 1, width + 1)); windows are clipped at the region's border."""
+    height, width = table.shape[0] - 1, table.shape[1] - 1
+    r0, r1 = np.maximum(rows - half, 0), np.minimum(rows + half + 1, height)
+    c0, c1 = np.maximum(cols - half, 0), np.minimum(cols + half + 1, width)
+    count = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
+    return count, (r1 - r0) * (c1 - c0)
 
 
 def cluster_background(roi_k: np.ndarray, invalid: np.ndarray, bbox: tuple[int, int, int, int],
@@ -146,12 +153,19 @@ def cluster_background(roi_k: np.ndarray, invalid: np.ndarray, bbox: tuple[int, 
     return None
 
 
-def _mean_and_mad(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise mean and mean absolute deviation (K, float64) of a float32 (n, m) array ignoring NaN (each row has
-    a finite value). Differences are taken in float32 (resolution ~3e-5 K at 300 K), sums in float64."""
-    finite = ~np.isnan(values)
-    counts = finite.sum(axis=1)
-    mean = np.where(finite, values, np.float32(0)).sum(axis=1, dtype=np.float64) / counts
-    deviation = np.abs(values - mean[:, None].astype(np.float32))
-    mad = np.where(finite, deviation, np.float32(0)).sum(axis=1, dtype=np.float64) / counts
-    return mean, mad
+def _mean_and_mad(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise mean and mean absolute deviation (K, float64) of the valid entries of a float32 (n, m) array in
+    which the invalid entries are 0; ``counts`` (n,) is the number of valid entries per row (≥ 1).
+
+    Differences are taken in float32 (resolution ~3e-5 K at 300 K), sums in float64. Each of the m − count zeros
+    adds |0 − mean| = mean (as float32) to the row's sum of deviations, so that much is taken off again: a float64
+    sum of float32 values this size is exact (their bits span < 53), so the result is the valid entries' own sum.
+    """
+    counts = counts.astype(np.float64)
+    mean = values.sum(axis=1, dtype=np.float64) / counts
+    mean32 = mean.astype(np.float32)
+    np.subtract(values, mean32[:, None], out=values)
+    np.abs(values, out=values)
+    invalid = values.shape[1] - counts
+    mad = (values.sum(axis=1, dtype=np.float64) - invalid * mean32.astype(np.float64)) / counts
+    return mean, np.maximum(mad, 0.0)  # never below 0 by a rounding of the subtraction
