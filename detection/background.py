@@ -84,8 +84,7 @@ def background_stats(roi_k: np.ndarray, invalid: np.ndarray, rows: np.ndarray, c
     # The valid count only grows with the window: a candidate whose largest window holds fewer valid pixels than
     # the minimum has no background at any size (the inside of a large hot area, often most candidates) and is
     # settled by this one pass; the sizes are then tried in turn on the others only.
-    largest = config.window_sizes_px[-1]
-    undecided = np.flatnonzero(_window_counts(table, rows, cols, largest // 2)[0] >= config.window_min_valid_count)
+    undecided = np.flatnonzero(_window_count_image(table, half_max)[rows, cols] >= config.window_min_valid_count)
     for size in config.window_sizes_px:
         if not undecided.size:
             break
@@ -116,6 +115,17 @@ def background_stats(roi_k: np.ndarray, invalid: np.ndarray, rows: np.ndarray, c
             mean_k[idx], mad_k[idx] = _mean_and_mad(values, valid_count[idx])
     return Background(rows=rows, cols=cols, mean_k=mean_k, mad_k=mad_k, window_px=window_px,
                       valid_count=valid_count)
+
+
+def _window_count_image(table: np.ndarray, half: int) -> np.ndarray:
+    """Valid-pixel count of the (2·half + 1)² window centred on every pixel of the region (windows clipped at its
+    border), from the summed-area ``table`` (shape (height + 1, width + 1)): four shifted slices of the table
+    padded by its edge values, cheaper than looking up each of many candidates."""
+    height, width = table.shape[0] - 1, table.shape[1] - 1
+    padded = np.pad(table, half, mode="edge")  # padded[i, j] = table[clip(i − half), clip(j − half)]
+    far = 2 * half + 1
+    return (padded[far:far + height, far:far + width] - padded[:height, far:far + width]
+            - padded[far:far + height, :width] + padded[:height, :width])
 
 
 def _window_counts(table: np.ndarray, rows: np.ndarray, cols: np.ndarray,

@@ -141,7 +141,7 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     ctx = np.flatnonzero(~fire & ~np.isnan(cand_t))
     bg_mean = np.full(ctx.size, np.nan)
     bg_mad = np.full(ctx.size, np.nan)
-    for group in _tile_groups(rows[ctx], cols[ctx]):
+    for group in _tile_groups(rows[ctx], cols[ctx], temperature.shape, half_max):
         g_rows, g_cols = rows[ctx[group]], cols[ctx[group]]
         g_rs, g_cs = region_of_interest(g_rows, g_cols, temperature.shape, half_max)
         background = background_stats(temperature[g_rs, g_cs], invalid_in(g_rs, g_cs), g_rows - g_rs.start,
@@ -198,18 +198,23 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     return DetectionResult(hotspots, labels, int(rows.size), stats, rejected)
 
 
-def _tile_groups(rows: np.ndarray, cols: np.ndarray) -> list[np.ndarray]:
+def _tile_groups(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], margin_px: int) -> list[np.ndarray]:
     """Indices of the pixels ``rows, cols`` grouped by ``_TILE_PX`` square tiles (each group one region of interest).
 
-    A region is a tile's candidates' bounding box grown by the largest half-window, so scattered candidates (a few
-    sun-heated rocks) cost a few (64 + 30)² px regions instead of full-frame passes; results do not depend on it.
+    A region is a tile's candidates' bounding box grown by ``margin_px`` (the largest half-window), so scattered
+    candidates (a few sun-heated rocks) cost a few (64 + 30)² px regions instead of full-frame passes; when the
+    tiles' regions would together cover more than one region around all candidates (a sunlit slope, a large fire),
+    that one region is used. Results do not depend on the grouping.
     """
     if rows.size == 0:
         return []
     key = (rows // _TILE_PX).astype(np.int64) * (int(cols.max()) // _TILE_PX + 1) + cols // _TILE_PX
+    tiles = np.count_nonzero(np.bincount(key))
+    rs, cs = region_of_interest(rows, cols, shape, margin_px)
+    if tiles * (_TILE_PX + 2 * margin_px) ** 2 >= (rs.stop - rs.start) * (cs.stop - cs.start):
+        return [np.arange(rows.size)]
     order = np.argsort(key, kind="stable")
-    breaks = np.flatnonzero(np.diff(key[order])) + 1
-    return np.split(order, breaks)
+    return np.split(order, np.flatnonzero(np.diff(key[order])) + 1)
 
 
 def _scene_background(temperature: np.ndarray, scene: SceneStats, config: DetectorConfig) -> float | None:

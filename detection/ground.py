@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import rasterio.features
 import shapely
 import xarray as xr
 from pyproj import Geod
@@ -118,7 +119,12 @@ class GroundGrid:
 
     def footprint(self, rows: np.ndarray, cols: np.ndarray) -> dict | None:
         """GeoJSON Polygon/MultiPolygon (lon, lat; exterior rings counter-clockwise, RFC 7946) of the union of the
-        ground quads of pixels ``rows, cols``; pixels with a corner in the sky are left out; None if none remains."""
+        ground quads of pixels ``rows, cols``; pixels with a corner in the sky are left out; None if none remains.
+
+        Where the quads are whole, none folded and all turn the same way (a drone's view, most tower views), the
+        union is the cluster's outline traced in pixel space and carried corner by corner to the ground
+        (:func:`_traced_outline`: 1 ms instead of ~40 ms of polygon unions for a 20 000-pixel fire); otherwise, and
+        whenever the traced outline is not a valid polygon, the quads themselves are unioned."""
         r0, r1 = int(rows.min()), int(rows.max())
         c0, c1 = int(cols.min()), int(cols.max())
         lon_c = self._corners(self.lon, "lon", r0, r1, c0, c1)
@@ -127,19 +133,17 @@ class GroundGrid:
         ring_r = np.stack([lr, lr, lr + 1, lr + 1, lr], axis=1)  # closed rings: shapely skips closing them
         ring_c = np.stack([lc, lc + 1, lc + 1, lc, lc], axis=1)
         coords = np.stack([lon_c[ring_r, ring_c], lat_c[ring_r, ring_c]], axis=-1)  # (n, 5, 2)
-        if self.pixel_area_m2 is not None:
-            coords = self._unfold(coords, rows, cols)
+        folded = self._folded(coords, rows, cols)
         keep = np.all(np.isfinite(coords), axis=(1, 2))
-        if not keep.any():
-            return None
-        quads = shapely.polygons(coords[keep])
         union = None
-        if shapely.is_valid(quads).all():
-            # Quads of a regular grid share edges exactly and do not overlap: a coverage, whose union GEOS computes
-            # ~20× faster than a general union (0.07 s instead of 1.1 s for 11 000 pixels).
-            union = shapely.coverage_union_all(quads)
-        if union is None or not union.is_valid:  # folded grid (terrain occlusion, horizon): general union
-            union = shapely.union_all(shapely.make_valid(quads))
+        if keep.all() and not folded.any() and _turn_alike(coords):
+            union = _traced_outline(lr, lc, lon_c, lat_c)
+        if union is None:
+            if folded.any():
+                coords = self._unfold(coords, rows, cols, folded)
+            if not keep.any():
+                return None
+            union = _quad_union(coords[keep])
         polygons = [g for g in getattr(union, "geoms", [union]) if g.geom_type == "Polygon" and not g.is_empty]
         if not polygons:
             return None
@@ -147,26 +151,33 @@ class GroundGrid:
         geometry = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
         return mapping(geometry)
 
-    def _unfold(self, coords: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Replace folded quads by a square of the pixel's own ground size around its centre.
+    def _folded(self, coords: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Boolean (n,) mask of the pixel quads ``coords`` (n, 5, 2 lon/lat) folded across an occlusion edge.
 
         A corner is the mean of four pixel centres; at an occlusion edge (a ridge in front of a valley, seen from a
         tower) one of them lies hundreds of metres behind, and the quad becomes a streak along the line of sight far
         larger than what the pixel sees. The pixel's area (``pixel_area``, from one-sided derivatives on the surface
-        it sees) is the reference: a quad over :data:`FOLDED_QUAD_FACTOR` times it is folded.
+        it sees) is the reference: a quad over :data:`FOLDED_QUAD_FACTOR` times it is folded. All False when the
+        frame has no pixel area.
         """
+        if self.pixel_area_m2 is None:
+            return np.zeros(len(coords), dtype=bool)
         area = self.pixel_area_m2[rows, cols]
-        lat0 = float(np.nanmean(coords[..., 1])) if np.isfinite(coords[..., 1]).any() else 0.0
-        kx, ky = _M_PER_DEG_LAT * math.cos(math.radians(lat0)), _M_PER_DEG_LAT
-        x, y = coords[..., 0] * kx, coords[..., 1] * ky
+        kx, ky = _metres_per_degree(coords)
+        # Relative to each quad's first corner: absolute metres (~10⁷) would cancel away a 0.02 m² drone pixel.
+        x, y = (coords[..., 0] - coords[:, :1, 0]) * kx, (coords[..., 1] - coords[:, :1, 1]) * ky
         quad_m2 = 0.5 * np.abs(np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1))
         with np.errstate(invalid="ignore"):
-            folded = np.isfinite(area) & (quad_m2 > FOLDED_QUAD_FACTOR * area)
-        if not folded.any():
-            return coords
+            return np.isfinite(area) & (quad_m2 > FOLDED_QUAD_FACTOR * area)
+
+    def _unfold(self, coords: np.ndarray, rows: np.ndarray, cols: np.ndarray, folded: np.ndarray) -> np.ndarray:
+        """``coords`` with the ``folded`` quads (:meth:`_folded`) replaced by a square of the pixel's own ground
+        size around its centre."""
+        area = self.pixel_area_m2[rows[folded], cols[folded]]
+        kx, ky = _metres_per_degree(coords)
         coords = coords.copy()
         lon, lat = self.lon[rows[folded], cols[folded]], self.lat[rows[folded], cols[folded]]
-        half = 0.5 * np.sqrt(area[folded])
+        half = 0.5 * np.sqrt(area)
         dx, dy = half / kx, half / ky
         square_x = np.stack([lon - dx, lon + dx, lon + dx, lon - dx, lon - dx], axis=1)
         square_y = np.stack([lat - dy, lat - dy, lat + dy, lat + dy, lat - dy], axis=1)
@@ -255,6 +266,65 @@ class GroundGrid:
         p = padded
         return 0.25 * (p[r0:r1 + 2, c0:c1 + 2] + p[r0 + 1:r1 + 3, c0:c1 + 2]
                        + p[r0:r1 + 2, c0 + 1:c1 + 3] + p[r0 + 1:r1 + 3, c0 + 1:c1 + 3])
+
+
+def _metres_per_degree(coords: np.ndarray) -> tuple[float, float]:
+    """Metres per degree of longitude and of latitude at the mean latitude of ``coords`` (…, 2 lon/lat)."""
+    lat0 = float(np.nanmean(coords[..., 1])) if np.isfinite(coords[..., 1]).any() else 0.0
+    return _M_PER_DEG_LAT * math.cos(math.radians(lat0)), _M_PER_DEG_LAT
+
+
+def _turn_alike(coords: np.ndarray) -> bool:
+    """True when every quad of ``coords`` (n, 5, 2 closed rings) is convex and all turn the same way: the pixel
+    grid is carried to the ground without a fold, so neighbouring quads meet edge to edge and never overlap."""
+    edges = np.diff(coords, axis=1)  # (n, 4, 2)
+    following = np.roll(edges, -1, axis=1)
+    turns = edges[..., 0] * following[..., 1] - edges[..., 1] * following[..., 0]  # (n, 4) cross products
+    return bool(np.all(turns > 0) or np.all(turns < 0))
+
+
+def _traced_outline(rows: np.ndarray, cols: np.ndarray, lon_c: np.ndarray, lat_c: np.ndarray):
+    """The union of the pixel quads of ``rows, cols`` (indices into a box whose corner grids ``lon_c``, ``lat_c``
+    have one more row and column), or None when the traced outline is not a valid polygon.
+
+    GDAL's polygonize (rasterio.features.shapes, 4-connected like edge-sharing quads) traces the cluster's
+    outline and holes on the pixel-corner lattice; every lattice corner along them, not only the turning points, is
+    carried to the ground, so each edge follows the same corners as the quads it bounds.
+    """
+    mask = np.zeros((lon_c.shape[0] - 1, lon_c.shape[1] - 1), dtype=np.uint8)
+    mask[rows, cols] = 1
+    polygons = []
+    for geometry, _value in rasterio.features.shapes(mask, mask=mask.astype(bool), connectivity=4):
+        rings = [_lattice_ring(np.asarray(ring), lon_c, lat_c) for ring in geometry["coordinates"]]
+        polygons.append(shapely.Polygon(rings[0], rings[1:]))
+    union = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+    return union if union.is_valid else None
+
+
+def _lattice_ring(vertices: np.ndarray, lon_c: np.ndarray, lat_c: np.ndarray) -> np.ndarray:
+    """A closed ring of axis-aligned lattice vertices (m, 2 as x = corner column, y = corner row) with every lattice
+    corner along its edges, carried to (lon, lat) through the corner grids."""
+    start, step = vertices[:-1], np.diff(vertices, axis=0)
+    length = np.abs(step).max(axis=1).astype(np.int64)
+    unit = step / np.maximum(length, 1)[:, None]
+    index = np.repeat(np.arange(len(start)), length)
+    along = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    points = np.rint(start[index] + unit[index] * along[:, None]).astype(np.int64)
+    points = np.concatenate([points, points[:1]])
+    return np.stack([lon_c[points[:, 1], points[:, 0]], lat_c[points[:, 1], points[:, 0]]], axis=1)
+
+
+def _quad_union(quads_coords: np.ndarray):
+    """Union of pixel quads (n, 5, 2 closed rings): a coverage union when the quads are valid (a regular grid's quads
+    share edges exactly and do not overlap; GEOS does that ~20× faster than a general union), else — a folded grid
+    (terrain occlusion, horizon) — a general union of the repaired quads."""
+    quads = shapely.polygons(quads_coords)
+    union = None
+    if shapely.is_valid(quads).all():
+        union = shapely.coverage_union_all(quads)
+    if union is None or not union.is_valid:
+        union = shapely.union_all(shapely.make_valid(quads))
+    return union
 
 
 def _optional(variables, name: str, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -114,18 +114,21 @@ def resolve(source: Source, meta: FrameMetadata, sidecar: Sidecar | None, sideca
     return Resolved(frame_id, source_id, kind, time, camera, pose, attrs)
 
 
-def _load(path: str | Path, sidecar: str | Path | None | bool) -> tuple[Source, object, FrameMetadata,
-                                                                         Sidecar | None, Path | None]:
-    source = Source.open(path)
+def _load(path: str | Path | Source, sidecar: str | Path | None | bool) -> tuple[Source, object, FrameMetadata,
+                                                                                  Sidecar | None, Path | None]:
+    source = path if isinstance(path, Source) else Source.open(path)
     reader = reader_for(source)
     meta = reader.read_metadata(source)
     sidecar_path = find_sidecar(source.path, sidecar)
     return source, reader, meta, (load_sidecar(sidecar_path) if sidecar_path else None), sidecar_path
 
 
-def read_frame(path: str | Path, *, units: str = "auto", sidecar: str | Path | None | bool = None,
+def read_frame(path: str | Path | Source, *, units: str = "auto", sidecar: str | Path | None | bool = None,
                source_kind: str | None = None, config: ReaderConfig | None = None) -> xr.Dataset:
     """Read one thermal frame into a frame Dataset (see :mod:`firewatch.model`), temperatures in kelvin.
+
+    ``path``: the file, or a :class:`Source` already opened from it (its bytes read and hashed once, as the pipeline
+    does to skip files it has already stored).
 
     ``units``: ``"auto"`` (decide from the values, or the sidecar's ``units``), ``"K"``, ``"C"`` or ``"cK"``
     (only meaningful for TIFF). ``sidecar``: None = ``<frame>.json`` beside the file when present, a path = that
@@ -137,7 +140,7 @@ def read_frame(path: str | Path, *, units: str = "auto", sidecar: str | Path | N
     :class:`MissingMetadata`, :class:`InvalidPose`, each naming the file.
     """
     config = config or ReaderConfig()
-    check_units_name(units, str(path))
+    check_units_name(units, str(path.path if isinstance(path, Source) else path))
     source, reader, meta, side, side_path = _load(path, sidecar)
     units_source = "requested by the caller"
     if units == "auto" and side is not None and side.units not in (None, "auto"):

@@ -85,7 +85,8 @@ def read_radiometry(source: Source, metadata: FrameMetadata, *, units: str = "au
             raise UnreadableFrame(f"{source.path}: TIFF pixel data cannot be read ({exc}); the file is truncated "
                                   f"or corrupt; {_FIX}") from exc
         integer = np.dtype(dataset.dtypes[0]).kind in "iu"
-        values = band.astype(np.float64).filled(np.nan)
+        # float32 kelvin/°C stays float32 (the frame's own type); integers and float64 go through float64
+        values = band.astype(np.float32 if band.dtype == np.float32 else np.float64, copy=False).filled(np.nan)
         crs = dataset.crs
         transform = dataset.transform if crs is not None else None
     kelvin, decision = to_kelvin(values, units=units, integer_data=integer, path=source.path, config=config,

@@ -39,23 +39,23 @@ def check_units_name(units: str, where: str) -> str:
 
 def to_kelvin(values: np.ndarray, *, units: str, integer_data: bool, path, config: ReaderConfig,
               units_source: str = "requested") -> tuple[np.ndarray, str]:
-    """Convert ``values`` (2-D float64, NaN where no data) to float32 kelvin; return it and a decision sentence."""
+    """Convert ``values`` (2-D float32 or float64, NaN where no data) to float32 kelvin; return it and a decision
+    sentence. Arithmetic (°C → K, cK → K) is done in float64 and rounded to float32 once."""
     check_units_name(units, str(path))
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
+    if not np.isfinite(values).any():
         raise UnitsError(f"{path}: every pixel is NaN or nodata: the file holds no temperatures")
     if units == "auto":
         units, decision = _decide(values, integer_data, path)
     else:
         decision = f"unit {units} {units_source}"
     if units == "C":
-        kelvin = values + _OFFSET_C_TO_K
+        kelvin = values.astype(np.float64) + _OFFSET_C_TO_K
     elif units == "cK":
-        kelvin = values / 100.0
+        kelvin = values.astype(np.float64) / 100.0
     else:
         kelvin = values
     _check_plausible(kelvin, units, path, config)
-    return kelvin.astype(np.float32), decision
+    return kelvin.astype(np.float32, copy=False), decision
 
 
 def _decide(values: np.ndarray, integer_data: bool, path) -> tuple[str, str]:
@@ -82,11 +82,11 @@ def _decide(values: np.ndarray, integer_data: bool, path) -> tuple[str, str]:
 
 
 def _check_plausible(kelvin: np.ndarray, units: str, path, config: ReaderConfig) -> None:
-    with np.errstate(invalid="ignore"):
-        low = int(np.count_nonzero(kelvin < config.plausible_min_k))
-        high = int(np.count_nonzero(kelvin > config.plausible_max_k))
-    if low or high:
-        lo, hi = float(np.nanmin(kelvin)), float(np.nanmax(kelvin))
+    lo, hi = float(np.fmin.reduce(kelvin, axis=None)), float(np.fmax.reduce(kelvin, axis=None))  # NaN ignored
+    if lo < config.plausible_min_k or hi > config.plausible_max_k:
+        with np.errstate(invalid="ignore"):
+            low = int(np.count_nonzero(kelvin < config.plausible_min_k))
+            high = int(np.count_nonzero(kelvin > config.plausible_max_k))
         raise UnitsError(f"{path}: read as {units}, {low} pixel(s) fall below {config.plausible_min_k:g} K and "
                          f"{high} rise above {config.plausible_max_k:g} K (range {lo:.6g}..{hi:.6g} K): physically "
                          f"implausible, so the unit is wrong or the data is corrupt; {_FIX}")
