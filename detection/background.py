@@ -74,9 +74,7 @@ def background_stats(roi_k: np.ndarray, invalid: np.ndarray, rows: np.ndarray, c
     valid = ~invalid
     height, width = roi_k.shape
     half_max = config.window_sizes_px[-1] // 2
-    # Summed-area table with a zero first row/column: table[i, j] = valid[:i, :j].sum().
-    table = np.zeros((height + 1, width + 1), dtype=np.int32)
-    np.cumsum(np.cumsum(valid, axis=0, dtype=np.int32), axis=1, out=table[1:, 1:])
+    table = _summed_area(valid)
 
     n = rows.size
     window_px = np.zeros(n, dtype=np.int32)
@@ -84,7 +82,8 @@ def background_stats(roi_k: np.ndarray, invalid: np.ndarray, rows: np.ndarray, c
     # The valid count only grows with the window: a candidate whose largest window holds fewer valid pixels than
     # the minimum has no background at any size (the inside of a large hot area, often most candidates) and is
     # settled by this one pass; the sizes are then tried in turn on the others only.
-    undecided = np.flatnonzero(_window_count_image(table, half_max)[rows, cols] >= config.window_min_valid_count)
+    possible = window_count_image(invalid, half_max, table)[rows, cols] >= config.window_min_valid_count
+    undecided = np.flatnonzero(possible)
     for size in config.window_sizes_px:
         if not undecided.size:
             break
@@ -117,15 +116,25 @@ def background_stats(roi_k: np.ndarray, invalid: np.ndarray, rows: np.ndarray, c
                       valid_count=valid_count)
 
 
-def _window_count_image(table: np.ndarray, half: int) -> np.ndarray:
-    """Valid-pixel count of the (2·half + 1)² window centred on every pixel of the region (windows clipped at its
-    border), from the summed-area ``table`` (shape (height + 1, width + 1)): four shifted slices of the table
-    padded by its edge values, cheaper than looking up each of many candidates."""
-    height, width = table.shape[0] - 1, table.shape[1] - 1
+def window_count_image(invalid: np.ndarray, half: int, table: np.ndarray | None = None) -> np.ndarray:
+    """Valid-pixel count (int32, shape of ``invalid``) of the (2·half + 1)² window centred on every pixel of the
+    region (windows clipped at its border): four shifted slices of the summed-area table (``table``, built from
+    ``invalid`` when not given) padded by its edge values — cheaper than looking up each of many candidates."""
+    if table is None:
+        table = _summed_area(~invalid)
+    height, width = invalid.shape
     padded = np.pad(table, half, mode="edge")  # padded[i, j] = table[clip(i − half), clip(j − half)]
     far = 2 * half + 1
     return (padded[far:far + height, far:far + width] - padded[:height, far:far + width]
             - padded[far:far + height, :width] + padded[:height, :width])
+
+
+def _summed_area(valid: np.ndarray) -> np.ndarray:
+    """Summed-area table of a boolean (height, width) mask with a zero first row/column, int32 (height + 1,
+    width + 1): ``table[i, j] = valid[:i, :j].sum()``."""
+    table = np.zeros((valid.shape[0] + 1, valid.shape[1] + 1), dtype=np.int32)
+    np.cumsum(np.cumsum(valid, axis=0, dtype=np.int32), axis=1, out=table[1:, 1:])
+    return table
 
 
 def _window_counts(table: np.ndarray, rows: np.ndarray, cols: np.ndarray,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from detection.background import background_stats, cluster_background, invalid_background, region_of_interest
+from detection.background import (background_stats, cluster_background, invalid_background, region_of_interest,
+                                  window_count_image)
 from detection.candidates import SceneStats, candidate_mask, check_not_negative, frame_arrays, scene_stats
 from detection.clusters import (ClusterMeasure, ClusterPixels, frp_kw, group_clusters, is_sun_heated_plateau,
                                 label_pixels, measure)
@@ -27,6 +28,9 @@ from firewatch.model import Hotspot, frame_time, stable_id, utc_now
 
 #: Side of the tiles candidates are grouped by for background statistics (speed only; see _tile_groups).
 _TILE_PX = 64
+#: Candidates count as dense (one pass drops those without any possible background) above 1 per this many pixels
+#: of their region: about where that pass costs less than carrying them through the per-candidate steps.
+_DENSE_CANDIDATES = 16
 #: Values of ``Hotspot.location_method`` (firewatch.model.LocationMethod); anything else reads as "none".
 _METHODS = ("dem", "flat", "triangulation", "satellite", "none")
 
@@ -121,6 +125,7 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     """Background, contextual test, clustering and hotspot building for a frame with candidates."""
     t0 = _time.perf_counter()
     rows, cols = np.nonzero(candidates)
+    candidate_count = int(rows.size)
     half_max = config.window_sizes_px[-1] // 2
     rs, cs = region_of_interest(rows, cols, temperature.shape, half_max)
     check_not_negative(temperature[rs, cs], name)  # every pixel a background window may read
@@ -133,6 +138,16 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
             invalid |= masks.contains(grid.lon[rs, cs], grid.lat[rs, cs])
         return invalid
 
+    if candidate_count * _DENSE_CANDIDATES > (rs.stop - rs.start) * (cs.stop - cs.start):
+        # Dense candidates (a sunlit slope, a large fire): most lie so deep inside the hot area that no window can
+        # have a background; one pass over the region drops them before any per-candidate work. Certain fires
+        # (saturated, above the certain-fire temperature) stay whatever their surroundings.
+        keep = window_count_image(invalid_in(rs, cs), half_max) >= config.window_min_valid_count
+        keep |= temperature[rs, cs] > np.float32(config.certain_fire_k)
+        if saturated is not None:
+            keep |= saturated[rs, cs]
+        inside = keep[rows - rs.start, cols - cs.start]
+        rows, cols = rows[inside], cols[inside]
     cand_t = temperature[rows, cols].astype(np.float64)
     cand_sat = saturated[rows, cols] if saturated is not None else np.zeros(rows.size, dtype=bool)
     # Absolute test (Giglio 2003): saturated or above the certain-fire temperature is fire whatever the context;
@@ -151,8 +166,8 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     needed = np.maximum(config.context_k_mad * np.maximum(bg_mad, config.mad_floor_k), config.context_min_excess_k)
     fire[ctx] = has_bg & (cand_t[ctx] - bg_mean > needed)
     t1 = _time.perf_counter()
-    stats["candidate_count"] = int(rows.size)
-    stats["no_background_count"] = int((~has_bg).sum())
+    stats["candidate_count"] = candidate_count
+    stats["no_background_count"] = int((~has_bg).sum()) + candidate_count - int(rows.size)
     stats["fire_pixel_count"] = int(fire.sum())
 
     f_rows, f_cols = rows[fire], cols[fire]
@@ -195,7 +210,7 @@ def _detect_candidates(frame: xr.Dataset, temperature: np.ndarray, saturated: np
     t2 = _time.perf_counter()
     stats["timings_ms"].update(background=(t1 - t0) * 1e3, clusters=(t2 - t1) * 1e3,
                                total=(t2 - t_start) * 1e3)
-    return DetectionResult(hotspots, labels, int(rows.size), stats, rejected)
+    return DetectionResult(hotspots, labels, candidate_count, stats, rejected)
 
 
 def _tile_groups(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], margin_px: int) -> list[np.ndarray]:

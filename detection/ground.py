@@ -186,7 +186,7 @@ class GroundGrid:
 
     def attached(self, rows: np.ndarray, cols: np.ndarray, anchor: int) -> np.ndarray:
         """Boolean mask of the cluster pixels that lie on the same continuous ground as pixel ``anchor`` (its
-        hottest). Image neighbours are joined unless the ground between them jumps by more than
+        hottest), for one 8-connected cluster ``rows, cols``. Image neighbours are joined unless the ground between them jumps by more than
         :data:`GROUND_JUMP_FACTOR` × the cluster's median neighbour spacing (and 3 pixel sizes): a tower sees a fire on
         a ridge, the optics blur its heat into the pixels above, and those pixels' rays land kilometres behind the
         ridge. Their heat is the fire's, their ground position is not: they are left out of the footprint, area and
@@ -198,6 +198,9 @@ class GroundGrid:
             return keep
         kx = _M_PER_DEG_LAT * math.cos(math.radians(lat[anchor]))
         x, y = (lon - lon[anchor]) * kx, (lat - lat[anchor]) * _M_PER_DEG_LAT
+        size = np.sqrt(self.pixel_area_m2[rows, cols]) if self.pixel_area_m2 is not None else np.zeros(n)
+        if np.isfinite(x).all() and np.isfinite(y).all() and _no_ground_jump(rows, cols, x, y, size):
+            return keep  # one 8-connected cluster whose every neighbour pair is joined: all on one ground
         r0, c0 = rows.min(), cols.min()
         index = np.full((rows.max() - r0 + 1, cols.max() - c0 + 1), -1, dtype=np.int64)
         index[rows - r0, cols - c0] = np.arange(n)
@@ -217,7 +220,6 @@ class GroundGrid:
         finite = np.isfinite(gap)
         if not finite.any():
             return keep
-        size = np.sqrt(self.pixel_area_m2[rows, cols]) if self.pixel_area_m2 is not None else np.zeros(n)
         limit = np.fmax(GROUND_JUMP_FACTOR * float(np.median(gap[finite])),
                         3.0 * np.fmax(size[pairs[:, 0]], size[pairs[:, 1]]))
         joined = pairs[finite & (gap <= np.nan_to_num(limit, nan=np.inf))]
@@ -266,6 +268,38 @@ class GroundGrid:
         p = padded
         return 0.25 * (p[r0:r1 + 2, c0:c1 + 2] + p[r0 + 1:r1 + 3, c0:c1 + 2]
                        + p[r0:r1 + 2, c0 + 1:c1 + 3] + p[r0 + 1:r1 + 3, c0 + 1:c1 + 3])
+
+
+#: The 8-neighbour directions (row, column steps) that visit each neighbour pair once.
+_HALF_NEIGHBOURHOOD = ((0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def _no_ground_jump(rows: np.ndarray, cols: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, size_m: np.ndarray) -> bool:
+    """True when no neighbour pair of the cluster pixels ``rows, cols`` (ground positions ``x_m, y_m``, pixel sizes
+    ``size_m``, metres) is further apart than :meth:`GroundGrid.attached`'s limit: computed on the cluster's box as
+    shifted images, without building the pair graph (the common case: no occlusion edge inside the cluster)."""
+    r0, c0 = rows.min(), cols.min()
+    shape = (int(rows.max() - r0) + 1, int(cols.max() - c0) + 1)
+    images = []
+    for values in (x_m, y_m, size_m):
+        image = np.full(shape, np.nan)
+        image[rows - r0, cols - c0] = values
+        images.append(image)
+    height, width = shape
+    gaps, limits = [], []
+    for dr, dc in _HALF_NEIGHBOURHOOD:
+        ra, rb = slice(0, height - dr), slice(dr, height)
+        ca = slice(max(0, -dc), width - max(0, dc))
+        cb = slice(ca.start + dc, ca.stop + dc)
+        x, y, size = ((image[ra, ca], image[rb, cb]) for image in images)
+        gaps.append(np.hypot(x[0] - x[1], y[0] - y[1]).ravel())
+        limits.append((3.0 * np.fmax(size[0], size[1])).ravel())
+    gap, limit = np.concatenate(gaps), np.concatenate(limits)
+    pair = np.isfinite(gap)  # both pixels in the cluster
+    if not pair.any():
+        return True
+    limit = np.fmax(GROUND_JUMP_FACTOR * float(np.median(gap[pair])), limit[pair])
+    return bool(np.all(gap[pair] <= limit))
 
 
 def _metres_per_degree(coords: np.ndarray) -> tuple[float, float]:

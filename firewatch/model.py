@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -151,7 +151,9 @@ class Hotspot:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        """Plain JSON-ready fields (time as ISO 8601 UTC). The footprint geometry is shared, not copied (a fire's
+        outline holds thousands of coordinates; deep-copying it cost more than detecting it): treat it as read-only."""
+        data = _shallow_fields(self)
         data["time"] = format_time(self.time)
         data["bbox_px"] = list(self.bbox_px)
         return data
@@ -197,7 +199,9 @@ class Incident:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        """Plain JSON-ready fields (times as ISO 8601 UTC). The perimeter geometry is shared, not copied: treat it
+        as read-only."""
+        data = _shallow_fields(self)
         for key in ("first_seen", "last_seen", "confirmed_at", "closed_at"):
             if data[key] is not None:
                 data[key] = format_time(data[key])
@@ -210,6 +214,19 @@ class Incident:
             if data.get(key):
                 data[key] = parse_time(data[key])
         return cls(**data)
+
+
+def _shallow_fields(record: Any) -> dict:
+    """A dataclass's fields as a dict; lists and dicts one level deep are copied, deeper values shared."""
+    data = {}
+    for item in fields(record):
+        value = getattr(record, item.name)
+        data[item.name] = value.copy() if isinstance(value, (list, dict)) and item.name not in _SHARED else value
+    return data
+
+
+#: Geometry fields shared by to_dict rather than copied (large, never modified in place).
+_SHARED = ("footprint", "perimeter")
 
 
 def to_json(value: Any) -> str:

@@ -30,10 +30,11 @@ from firewatch.bearings import attach_bearings, calibrated_frame, relocate_with_
 from firewatch.config import FirewatchConfig
 from firewatch.model import Hotspot, Incident, parse_time, utc_now
 from firewatch.store import Store
-from ingest.errors import IngestError, InvalidPose, MissingMetadata, TerrainError
+from ingest.errors import IngestError, InvalidPose, MissingMetadata, TerrainError, UnreadableFrame
 from ingest.georef import frame_footprint, georeference, georeference_regions
 from ingest.ortho import orthorectify
 from ingest.readers import read_frame, read_metadata
+from ingest.readers.source import Source
 from ingest.terrain import Terrain
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,13 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
 
 
 def load_masks(files: Iterable[Path]) -> StaticMasks | None:
@@ -151,17 +159,23 @@ class FrameAnalyser:
         gc.collect()
         gc.freeze()
 
-    def analyse(self, path: str | Path, *, content_sha256: str | None = None) -> FrameAnalysis:
-        """Analyse one file. Never raises for bad input: a quarantine reason is returned instead."""
+    def analyse(self, path: str | Path, *, content_sha256: str | None = None,
+                source: Source | None = None) -> FrameAnalysis:
+        """Analyse one file. Never raises for bad input: a quarantine reason is returned instead.
+
+        ``source``: the file already opened (bytes read and hashed once by :meth:`Pipeline.process`);
+        ``content_sha256``: its hash when known from elsewhere (a batch client), kept as the frame's identity.
+        """
         path = Path(path)
         timings: dict[str, float] = {}
         started = _time.perf_counter()
         try:
-            sha = content_sha256 or file_sha256(path)
-        except OSError as exc:
-            return FrameAnalysis(path, None, reason=f"cannot read the file: {exc}")
+            source = source or Source.open(path)
+        except UnreadableFrame as exc:  # missing, unreadable or empty; an empty file is hashed so it is seen once
+            return FrameAnalysis(path, content_sha256 or _sha256_or_none(path), reason=str(exc))
+        sha = content_sha256 or source.sha256
         try:
-            frame = read_frame(path, units=self.units)
+            frame = read_frame(source, units=self.units)
         except IngestError as exc:
             return FrameAnalysis(path, sha, reason=str(exc))
         timings["read"] = _time.perf_counter() - started
@@ -229,12 +243,12 @@ class Pipeline:
         """Process one file end to end. Never raises for bad input: accepted, skipped or quarantined."""
         path = Path(path)
         try:
-            sha = file_sha256(path)
-        except OSError as exc:
-            return self.commit(FrameAnalysis(path, None, reason=f"cannot read the file: {exc}"))
-        if self.store.has_frame(sha):
+            source = Source.open(path)  # the bytes are read and hashed once, for the check and the reader
+        except UnreadableFrame:
+            return self.commit(self.analyser.analyse(path))  # quarantined there, with the reason
+        if self.store.has_frame(source.sha256):
             return FrameOutcome(path, "skipped")
-        return self.commit(self.analyser.analyse(path, content_sha256=sha))
+        return self.commit(self.analyser.analyse(path, source=source))
 
     def commit(self, analysis: FrameAnalysis) -> FrameOutcome:
         """Fuse an analysed frame's hotspots into incidents and store everything (or quarantine it)."""

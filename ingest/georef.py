@@ -275,35 +275,27 @@ def frame_footprint(source, terrain: Terrain, *, samples_per_edge: int = 32,
     kw = {"max_range_m": max_range_m, "refraction_k": refraction_k}
     cols = np.unique(np.round(np.linspace(0, w - 1, samples_per_edge)).astype(int))
     rows = np.unique(np.round(np.linspace(0, h - 1, samples_per_edge)).astype(int))
-    edges = pixel_to_ground(camera, pose, rows[[0, -1], None], cols[None, :], terrain, **kw).hit
-    if edges.all():
-        # Top and bottom rows see the ground everywhere (a drone looking down): no horizon to find, and the
-        # outline below casts the border rays anyway — a sixth of the rays of the full sample grid.
-        grid = np.ones((len(rows), len(cols)), dtype=bool)
-    else:
-        grid = pixel_to_ground(camera, pose, rows[:, None], cols[None, :], terrain, **kw).hit
-    bottom_hit = grid[-1]
-    if not grid.any():
-        return None
-    # Topmost sampled row that sees ground in each column, then bisection between it and the sky sample above.
-    top_index = np.argmax(grid, axis=0)
-    hi = rows[top_index].astype(np.float64)  # sees ground
-    lo = np.where(top_index > 0, rows[np.maximum(top_index - 1, 0)], rows[0]).astype(np.float64)
-    refine = (top_index > 0) & grid.any(axis=0)
-    for _ in range(int(math.ceil(math.log2(max(2, h / max(1, len(rows))))) + 2) if refine.any() else 0):
-        mid = np.round(0.5 * (lo + hi))
-        ground = pixel_to_ground(camera, pose, mid, cols.astype(np.float64), terrain, **kw).hit
-        hi = np.where(refine & ground, mid, hi)
-        lo = np.where(refine & ~ground, mid, lo)
-    seen = grid.any(axis=0)
-    outline = []
-    outline += [(h - 1, c) for c in cols[seen & bottom_hit]]                               # bottom, left → right
-    outline += [(float(r), cols[-1]) for r in rows[::-1] if r >= hi[-1] and seen[-1]]      # right edge, upwards
-    outline += [(hi[i], cols[i]) for i in range(len(cols) - 1, -1, -1) if seen[i]]         # horizon / top edge
-    outline += [(float(r), cols[0]) for r in rows if r >= hi[0] and seen[0]]              # left edge, downwards
-    r_o = np.array([p[0] for p in outline], dtype=np.float64)
-    c_o = np.array([p[1] for p in outline], dtype=np.float64)
+    # First the image border: when every border sample sees the ground (a drone looking down) that is the outline,
+    # one batch of rays; otherwise the sample grid finds where the ground ends and the horizon is searched.
+    every = np.ones(len(cols), dtype=bool)
+    r_o, c_o = _outline(rows, cols, h, np.full(len(cols), float(rows[0])), every, every)
     hits = pixel_to_ground(camera, pose, r_o, c_o, terrain, **kw)
+    if not hits.hit.all():
+        grid = pixel_to_ground(camera, pose, rows[:, None], cols[None, :], terrain, **kw).hit
+        if not grid.any():
+            return None
+        # Topmost sampled row that sees ground in each column, then bisection between it and the sky sample above.
+        top_index = np.argmax(grid, axis=0)
+        hi = rows[top_index].astype(np.float64)  # sees ground
+        lo = np.where(top_index > 0, rows[np.maximum(top_index - 1, 0)], rows[0]).astype(np.float64)
+        refine = (top_index > 0) & grid.any(axis=0)
+        for _ in range(int(math.ceil(math.log2(max(2, h / max(1, len(rows))))) + 2) if refine.any() else 0):
+            mid = np.round(0.5 * (lo + hi))
+            ground = pixel_to_ground(camera, pose, mid, cols.astype(np.float64), terrain, **kw).hit
+            hi = np.where(refine & ground, mid, hi)
+            lo = np.where(refine & ~ground, mid, lo)
+        r_o, c_o = _outline(rows, cols, h, hi, grid.any(axis=0), grid[-1])
+        hits = pixel_to_ground(camera, pose, r_o, c_o, terrain, **kw)
     ok = hits.hit
     ring = list(zip(hits.lon_deg[ok].tolist(), hits.lat_deg[ok].tolist()))
     if len(ring) < 3:
@@ -319,3 +311,16 @@ def frame_footprint(source, terrain: Terrain, *, samples_per_edge: int = 32,
         return None
     geometry = mapping(orient(polygon, sign=1.0))
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring_] for ring_ in geometry["coordinates"]]}
+
+
+def _outline(rows: np.ndarray, cols: np.ndarray, height_px: int, top_row: np.ndarray, seen: np.ndarray,
+             bottom_hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel (row, col) arrays of the outline ring: the bottom row left → right where it sees ground, the right edge
+    upwards, the topmost ground row ``top_row`` (per sampled column; the horizon) right → left, the left edge
+    downwards. ``seen``: the columns with any ground; ``rows``/``cols``: the sampled rows and columns."""
+    outline = [(height_px - 1, c) for c in cols[seen & bottom_hit]]
+    outline += [(float(r), cols[-1]) for r in rows[::-1] if r >= top_row[-1] and seen[-1]]
+    outline += [(top_row[i], cols[i]) for i in range(len(cols) - 1, -1, -1) if seen[i]]
+    outline += [(float(r), cols[0]) for r in rows if r >= top_row[0] and seen[0]]
+    return (np.array([p[0] for p in outline], dtype=np.float64), np.array([p[1] for p in outline], dtype=np.float64))
+

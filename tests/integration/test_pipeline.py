@@ -23,12 +23,14 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
 
 @pytest.fixture()
 def inbox(small_scenario, tmp_path) -> Path:
-    """A copy of the small scenario's frames plus bad files: a truncated TIFF, random bytes, a NaN pose sidecar."""
+    """A copy of the small scenario's frames plus bad files: a truncated TIFF, an empty file, random bytes, an absurd
+    pose sidecar, an altitude above take-off given as AMSL."""
     folder = tmp_path / "inbox"
     shutil.copytree(small_scenario.frames_dir, folder)
     good = sorted(folder.rglob("*.tif"))[0]
     (folder / "truncated.tif").write_bytes(good.read_bytes()[:5000])
     (folder / "noise.jpg").write_bytes(bytes(range(256)) * 40)
+    (folder / "empty.tif").write_bytes(b"")  # an interrupted copy
     absurd = folder / "absurd.tif"  # a different image (its own content hash) whose sidecar puts it at lat 1000
     with rasterio.open(good) as src:
         profile, data = src.profile, src.read(1)
@@ -59,7 +61,8 @@ def test_ingest_quarantines_bad_frames_and_processes_each_file_once(small_scenar
         by_status.setdefault(row["status"], []).append(row)
     assert len(by_status["accepted"]) == len(small_scenario.frames)
     reasons = {Path(row["path"]).name: row["reason"] for row in by_status["quarantined"]}
-    assert set(reasons) == {"truncated.tif", "noise.jpg", "absurd.tif", "underground.tif"}
+    assert set(reasons) == {"truncated.tif", "empty.tif", "noise.jpg", "absurd.tif", "underground.tif"}
+    assert "empty" in reasons["empty.tif"]
     assert "truncated.tif" in reasons["truncated.tif"] or "truncat" in reasons["truncated.tif"].lower()
     assert "1000" in reasons["absurd.tif"]  # the bad latitude is named
     assert "below the ground" in reasons["underground.tif"]
@@ -68,7 +71,7 @@ def test_ingest_quarantines_bad_frames_and_processes_each_file_once(small_scenar
 
     again = run_cli("ingest", str(inbox), "--dem", str(small_scenario.dem_path), "--db", db, "--no-progress")
     assert again.returncode == 0, again.stderr
-    assert f"0 accepted, {len(small_scenario.frames) + 4} already processed" in again.stdout
+    assert f"0 accepted, {len(small_scenario.frames) + 5} already processed" in again.stdout
     assert {h.hotspot_id for h in store.hotspots()} == hotspots_before
     assert len(store.frames()) == len(frames)
 
