@@ -130,17 +130,28 @@ class GroundGrid:
         lon_c = self._corners(self.lon, "lon", r0, r1, c0, c1)
         lat_c = self._corners(self.lat, "lat", r0, r1, c0, c1)
         lr, lc = rows - r0, cols - c0
-        ring_r = np.stack([lr, lr, lr + 1, lr + 1, lr], axis=1)  # closed rings: shapely skips closing them
-        ring_c = np.stack([lc, lc + 1, lc + 1, lc, lc], axis=1)
-        coords = np.stack([lon_c[ring_r, ring_c], lat_c[ring_r, ring_c]], axis=-1)  # (n, 5, 2)
-        folded = self._folded(coords, rows, cols)
-        keep = np.all(np.isfinite(coords), axis=(1, 2))
+        quad_m2, turns = _quad_shapes(lon_c, lat_c)
+        turns = turns[:, lr, lc]
+        folded = np.zeros(rows.size, dtype=bool)
+        if self.pixel_area_m2 is not None:
+            # A corner is the mean of four pixel centres; at an occlusion edge (a ridge in front of a valley, seen
+            # from a tower) one of them lies hundreds of metres behind, and the quad becomes a streak along the line
+            # of sight far larger than what the pixel sees. The pixel's own area (``pixel_area``, from one-sided
+            # derivatives on the surface it sees) is the reference: a quad over FOLDED_QUAD_FACTOR times it is folded.
+            with np.errstate(invalid="ignore"):
+                area = self.pixel_area_m2[rows, cols]
+                folded = np.isfinite(area) & (quad_m2[lr, lc] > FOLDED_QUAD_FACTOR * area)
         union = None
-        if keep.all() and not folded.any() and _turn_alike(coords):
+        if not folded.any() and (np.all(turns > 0) or np.all(turns < 0)):
+            # every quad whole (NaN corners fail both tests), convex and turning the same way: no fold anywhere
             union = _traced_outline(lr, lc, lon_c, lat_c)
         if union is None:
+            ring_r = np.stack([lr, lr, lr + 1, lr + 1, lr], axis=1)  # closed rings: shapely skips closing them
+            ring_c = np.stack([lc, lc + 1, lc + 1, lc, lc], axis=1)
+            coords = np.stack([lon_c[ring_r, ring_c], lat_c[ring_r, ring_c]], axis=-1)  # (n, 5, 2)
             if folded.any():
                 coords = self._unfold(coords, rows, cols, folded)
+            keep = np.all(np.isfinite(coords), axis=(1, 2))
             if not keep.any():
                 return None
             union = _quad_union(coords[keep])
@@ -151,30 +162,11 @@ class GroundGrid:
         geometry = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
         return mapping(geometry)
 
-    def _folded(self, coords: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Boolean (n,) mask of the pixel quads ``coords`` (n, 5, 2 lon/lat) folded across an occlusion edge.
-
-        A corner is the mean of four pixel centres; at an occlusion edge (a ridge in front of a valley, seen from a
-        tower) one of them lies hundreds of metres behind, and the quad becomes a streak along the line of sight far
-        larger than what the pixel sees. The pixel's area (``pixel_area``, from one-sided derivatives on the surface
-        it sees) is the reference: a quad over :data:`FOLDED_QUAD_FACTOR` times it is folded. All False when the
-        frame has no pixel area.
-        """
-        if self.pixel_area_m2 is None:
-            return np.zeros(len(coords), dtype=bool)
-        area = self.pixel_area_m2[rows, cols]
-        kx, ky = _metres_per_degree(coords)
-        # Relative to each quad's first corner: absolute metres (~10⁷) would cancel away a 0.02 m² drone pixel.
-        x, y = (coords[..., 0] - coords[:, :1, 0]) * kx, (coords[..., 1] - coords[:, :1, 1]) * ky
-        quad_m2 = 0.5 * np.abs(np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1))
-        with np.errstate(invalid="ignore"):
-            return np.isfinite(area) & (quad_m2 > FOLDED_QUAD_FACTOR * area)
-
     def _unfold(self, coords: np.ndarray, rows: np.ndarray, cols: np.ndarray, folded: np.ndarray) -> np.ndarray:
-        """``coords`` with the ``folded`` quads (:meth:`_folded`) replaced by a square of the pixel's own ground
-        size around its centre."""
+        """``coords`` (n, 5, 2 lon/lat quads) with the ``folded`` ones replaced by a square of the pixel's own
+        ground size around its centre."""
         area = self.pixel_area_m2[rows[folded], cols[folded]]
-        kx, ky = _metres_per_degree(coords)
+        kx, ky = _metres_per_degree(coords[..., 1])
         coords = coords.copy()
         lon, lat = self.lon[rows[folded], cols[folded]], self.lat[rows[folded], cols[folded]]
         half = 0.5 * np.sqrt(area)
@@ -302,19 +294,33 @@ def _no_ground_jump(rows: np.ndarray, cols: np.ndarray, x_m: np.ndarray, y_m: np
     return bool(np.all(gap[pair] <= limit))
 
 
-def _metres_per_degree(coords: np.ndarray) -> tuple[float, float]:
-    """Metres per degree of longitude and of latitude at the mean latitude of ``coords`` (…, 2 lon/lat)."""
-    lat0 = float(np.nanmean(coords[..., 1])) if np.isfinite(coords[..., 1]).any() else 0.0
+def _metres_per_degree(lat_deg: np.ndarray) -> tuple[float, float]:
+    """Metres per degree of longitude and of latitude at the mean finite latitude of ``lat_deg`` (degrees)."""
+    finite = np.isfinite(lat_deg)
+    lat0 = float(lat_deg[finite].mean()) if finite.any() else 0.0
     return _M_PER_DEG_LAT * math.cos(math.radians(lat0)), _M_PER_DEG_LAT
 
 
-def _turn_alike(coords: np.ndarray) -> bool:
-    """True when every quad of ``coords`` (n, 5, 2 closed rings) is convex and all turn the same way: the pixel
-    grid is carried to the ground without a fold, so neighbouring quads meet edge to edge and never overlap."""
-    edges = np.diff(coords, axis=1)  # (n, 4, 2)
-    following = np.roll(edges, -1, axis=1)
-    turns = edges[..., 0] * following[..., 1] - edges[..., 1] * following[..., 0]  # (n, 4) cross products
-    return bool(np.all(turns > 0) or np.all(turns < 0))
+def _quad_shapes(lon_c: np.ndarray, lat_c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ground area (m², shape (h, w)) and the four turn cross products (shape (4, h, w)) of every pixel quad of a
+    box whose corner grids ``lon_c``, ``lat_c`` (degrees) have shape (h + 1, w + 1).
+
+    Quad (i, j) is the ring corner (i, j) → (i, j + 1) → (i + 1, j + 1) → (i + 1, j); its area is half the cross
+    product of its diagonals, and it is convex with a consistent turn when its four corner cross products share a
+    sign. Computed on the shared corner grid in local metres (relative to the box's first corner, so that a 0.02 m²
+    drone pixel is not lost to the cancellation of ~10⁷ m coordinates).
+    """
+    kx, ky = _metres_per_degree(lat_c)
+    x, y = (lon_c - lon_c[0, 0]) * kx, (lat_c - lat_c[0, 0]) * ky
+    across_x, across_y = np.diff(x, axis=1), np.diff(y, axis=1)  # (h + 1, w): corner (i, j) → (i, j + 1)
+    down_x, down_y = np.diff(x, axis=0), np.diff(y, axis=0)  # (h, w + 1): corner (i, j) → (i + 1, j)
+    edges = [(across_x[:-1], across_y[:-1]), (down_x[:, 1:], down_y[:, 1:]),  # the ring's four edges
+             (-across_x[1:], -across_y[1:]), (-down_x[:, :-1], -down_y[:, :-1])]
+    turns = np.stack([edges[k][0] * edges[(k + 1) % 4][1] - edges[k][1] * edges[(k + 1) % 4][0] for k in range(4)])
+    diagonal_a = (edges[0][0] + edges[1][0], edges[0][1] + edges[1][1])  # (i, j) → (i + 1, j + 1)
+    diagonal_b = (edges[1][0] + edges[2][0], edges[1][1] + edges[2][1])  # (i, j + 1) → (i + 1, j)
+    area_m2 = 0.5 * np.abs(diagonal_a[0] * diagonal_b[1] - diagonal_a[1] * diagonal_b[0])
+    return area_m2, turns
 
 
 def _traced_outline(rows: np.ndarray, cols: np.ndarray, lon_c: np.ndarray, lat_c: np.ndarray):

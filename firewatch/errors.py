@@ -20,6 +20,10 @@ class StoreError(FirewatchError, RuntimeError):
     """The store (database) cannot be opened, migrated or written."""
 
 
+class StoreBusy(StoreError, TimeoutError):
+    """Another writer held the store's write lock longer than the lock timeout; nothing was written."""
+
+
 class StoreInputError(StoreError, ValueError):
     """A value given to the store is invalid (unknown status, empty operator name, inconsistent fusion result)."""
 

@@ -3,7 +3,8 @@
 Each arrow is a plain function call of the package that owns it (DESIGN.md §1); this module only wires them and
 decides what happens to a bad frame: it is **quarantined** (a ``frames`` row with status ``quarantined`` and the
 reason, the file moved aside in watch mode) and the pipeline goes on. Nothing accepted is ever lost: a frame's
-hotspots, incident changes and alerts are written in one transaction (:meth:`Store.apply_frame_result`).
+hotspots, incident changes and alerts are written in one transaction, serialised with every other writer's
+(:meth:`Store.fusion_transaction`).
 
 Frames are identified by the SHA-256 of their bytes, so a file is processed once even across restarts and renames.
 """
@@ -29,7 +30,7 @@ from detection.masks import StaticMasks
 from firewatch.bearings import attach_bearings, calibrated_frame, relocate_with_store
 from firewatch.config import FirewatchConfig
 from firewatch.model import Hotspot, Incident, parse_time, utc_now
-from firewatch.store import Store
+from firewatch.store import FusionTransaction, Store
 from ingest.errors import IngestError, InvalidPose, MissingMetadata, TerrainError, UnreadableFrame
 from ingest.georef import frame_footprint, georeference, georeference_regions
 from ingest.ortho import orthorectify
@@ -251,26 +252,36 @@ class Pipeline:
         return self.commit(self.analyser.analyse(path, source=source))
 
     def commit(self, analysis: FrameAnalysis) -> FrameOutcome:
-        """Fuse an analysed frame's hotspots into incidents and store everything (or quarantine it)."""
+        """Fuse an analysed frame's hotspots into incidents and store everything (or quarantine it).
+
+        The frame check, the reads fusion needs (open incidents, other towers' hotspots), fusion and the write are
+        ONE serialised unit (:meth:`Store.fusion_transaction`): writers in other threads, processes or hosts commit
+        one frame at a time, each against what the previous one stored, so a fire gets one incident and one alert
+        per transition. Timings: ``lock`` waiting for the unit, ``fuse`` reads + fusion + alerts, ``store`` the
+        writes and the commit."""
         path, timings = analysis.path, dict(analysis.timings_s)
-        if analysis.content_sha256 is not None and self.store.has_frame(analysis.content_sha256):
-            return FrameOutcome(path, "skipped")
+        t0 = _time.perf_counter()
+        with self.store.fusion_transaction() as unit:
+            timings["lock"] = _time.perf_counter() - t0
+            if analysis.content_sha256 is not None and unit.has_frame(analysis.content_sha256):
+                return FrameOutcome(path, "skipped")
+            if analysis.reason is not None:
+                meta = analysis.meta or {"content_sha256": analysis.content_sha256, "path": str(path)}
+                frame_id = unit.record_quarantine(meta, analysis.reason)
+            else:
+                t0 = _time.perf_counter()
+                now = parse_time(analysis.meta["time"]) if analysis.meta.get("time") else utc_now()
+                hotspots = relocate_with_store(analysis.hotspots, unit, config=self.config.triangulation)
+                fusion = fuse_hotspots(hotspots, self._open_incidents(unit, now), config=self.config.fusion,
+                                       now=now)
+                alerts = self._alerts(fusion.transitions, fusion.incidents, now)
+                timings["fuse"] = _time.perf_counter() - t0
+                t0 = _time.perf_counter()
+                unit.apply_frame_result(analysis.meta, hotspots, fusion, alerts)
         if analysis.reason is not None:
-            meta = analysis.meta or {"content_sha256": analysis.content_sha256, "path": str(path)}
-            frame_id = self.store.record_quarantine(meta, analysis.reason)
             log.warning("quarantined %s: %s", path, analysis.reason)
             return FrameOutcome(path, "quarantined", frame_id=frame_id, reason=analysis.reason, timings_s=timings)
-
-        t0 = _time.perf_counter()
-        now = parse_time(analysis.meta["time"]) if analysis.meta.get("time") else utc_now()
-        hotspots = relocate_with_store(analysis.hotspots, self.store, config=self.config.triangulation)
-        fusion = fuse_hotspots(hotspots, self._open_incidents(now), config=self.config.fusion, now=now)
-        alerts = self._alerts(fusion.transitions, fusion.incidents, now)
-        timings["fuse"] = _time.perf_counter() - t0
-
-        t0 = _time.perf_counter()
-        self.store.apply_frame_result(analysis.meta, hotspots, fusion, alerts)
-        timings["store"] = _time.perf_counter() - t0
+        timings["store"] = _time.perf_counter() - t0  # the writes and the COMMIT
         if alerts and self.on_alerts is not None:
             self.on_alerts()
         return FrameOutcome(path, "accepted", frame_id=analysis.meta["frame_id"],
@@ -280,17 +291,18 @@ class Pipeline:
     def tick(self, now: datetime | None = None) -> list[Transition]:
         """Advance incident states to ``now`` (quiet, closed, expired candidates) and store the changes."""
         now = now or utc_now()
-        changed, transitions = advance_time(self._open_incidents(now), now, config=self.config.fusion)
-        if transitions:
-            alerts = self._alerts(transitions, changed, now)
-            self.store.apply_transitions(changed, transitions, history_rows(changed, transitions), alerts)
-            if alerts and self.on_alerts is not None:
-                self.on_alerts()
+        with self.store.fusion_transaction() as unit:  # serialised with frame commits (see commit)
+            changed, transitions = advance_time(self._open_incidents(unit, now), now, config=self.config.fusion)
+            alerts = self._alerts(transitions, changed, now) if transitions else []
+            if transitions:
+                unit.apply_transitions(changed, transitions, history_rows(changed, transitions), alerts)
+        if alerts and self.on_alerts is not None:
+            self.on_alerts()
         return transitions
 
     # ------------------------------------------------------------------------------------------- helpers
-    def _open_incidents(self, now: datetime) -> list[Incident]:
-        return self.store.open_incidents(reignite_window_s=self.config.fusion.reignite_window_s, now=now)
+    def _open_incidents(self, unit: FusionTransaction, now: datetime) -> list[Incident]:
+        return unit.open_incidents(reignite_window_s=self.config.fusion.reignite_window_s, now=now)
 
     def _alerts(self, transitions: list[Transition], incidents: list[Incident], now: datetime) -> list[dict]:
         alerts_config = self.config.alerts

@@ -1,17 +1,20 @@
 """The Firewatch store: frames, hotspots, incidents and the alert outbox in one database.
 
 SQLAlchemy Core (no ORM) on SQLite in WAL mode by default (one file, ``sqlite:///firewatch.db``), PostgreSQL by URL
-(``postgresql://user@host/db``, psycopg 3). One writer and many readers may use it at once. Opening a database
-migrates it to the current schema (:mod:`firewatch.store.migrations`); a database written by a newer Firewatch is
-refused with a :class:`~firewatch.errors.StoreError` telling the operator to upgrade.
+(``postgresql://user@host/db``, psycopg 3). Several writers (one serialised fusion unit per frame:
+:mod:`firewatch.store.fusion`) and many readers may use it at once. Opening a database migrates it to the current
+schema (:mod:`firewatch.store.migrations`); a database written by a newer Firewatch is refused with a
+:class:`~firewatch.errors.StoreError` telling the operator to upgrade.
 
-Typical use::
+Typical use — the frame check, the incident read, fusion and the write as one unit that concurrent writers (other
+threads, processes, hosts) cannot interleave with (:mod:`firewatch.store.fusion`)::
 
     store = Store.open("sqlite:///firewatch.db")
-    if not store.has_frame(sha256):
-        result = fuse_hotspots(hotspots, store.open_incidents(reignite_window_s=cfg.reignite_window_s),
-                               config=cfg)
-        store.apply_frame_result(frame_meta, hotspots, result, alerts)
+    with store.fusion_transaction() as unit:
+        if not unit.has_frame(sha256):
+            result = fuse_hotspots(hotspots, unit.open_incidents(reignite_window_s=cfg.reignite_window_s),
+                                   config=cfg)
+            unit.apply_frame_result(frame_meta, hotspots, result, alerts)
 """
 
 from __future__ import annotations
@@ -23,17 +26,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from firewatch.errors import StoreError
 from firewatch.store.engine import make_engine, parse_url, sqlite_path
+from firewatch.store.fusion import FUSION_LOCK_KEY, FusionMethods, FusionTransaction
 from firewatch.store.migrations import LATEST_VERSION, current_version, migrate
 from firewatch.store.outbox import DEFAULT_LEASE_S, DELIVERY_STATUSES, OutboxMethods
-from firewatch.store.records import FRAME_STATUSES, RecordMethods
+from firewatch.store.records import FRAME_STATUSES
 
 #: Used when neither ``--db`` nor the environment names a database.
 DEFAULT_URL = "sqlite:///firewatch.db"
 #: Environment variable naming the database URL (the dashboard and the CLI read it).
 URL_ENV = "FIREWATCH_DB_URL"
 
-__all__ = ["DEFAULT_LEASE_S", "DEFAULT_URL", "DELIVERY_STATUSES", "FRAME_STATUSES", "LATEST_VERSION", "URL_ENV",
-           "Store", "default_url"]
+__all__ = ["DEFAULT_LEASE_S", "DEFAULT_URL", "DELIVERY_STATUSES", "FRAME_STATUSES", "FUSION_LOCK_KEY", "LATEST_VERSION",
+           "URL_ENV", "FusionTransaction", "Store", "default_url"]
 
 
 def default_url() -> str:
@@ -41,7 +45,7 @@ def default_url() -> str:
     return os.environ.get(URL_ENV) or DEFAULT_URL
 
 
-class Store(RecordMethods, OutboxMethods):
+class Store(FusionMethods, OutboxMethods):
     """One database. Thread-safe: each method runs in its own transaction on a pooled connection.
 
     ``create=False`` refuses to create a missing SQLite file (for read-only commands: a typo in ``--db`` should not

@@ -28,12 +28,18 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from firewatch.errors import StoreError
+from firewatch.errors import StoreBusy, StoreError
 from firewatch.model import to_json
 
 #: How long a writer waits for another writer's lock before giving up, ms. A frame's transaction takes
 #: milliseconds; 30 s covers a slow disk and a long migration without hanging forever.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: PostgreSQL's ``lock_timeout`` for the serialised fusion transaction (:mod:`firewatch.store.fusion`), ms: the same
+#: budget as SQLite's busy timeout, for the same reason (queued frames wait their turn; only a stuck writer that
+#: holds the lock makes the next one give up, loudly, instead of waiting forever).
+PG_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS
+#: SQLSTATE of PostgreSQL's "canceling statement due to lock timeout" (lock_not_available).
+_PG_LOCK_NOT_AVAILABLE = "55P03"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 
 
@@ -88,6 +94,14 @@ def make_engine(url: URL) -> Engine:
     return engine
 
 
+def is_lock_timeout(exc: SQLAlchemyError) -> bool:
+    """True when ``exc`` is a writer giving up on another writer's lock: SQLite's SQLITE_BUSY after
+    ``busy_timeout``, PostgreSQL's lock_not_available after ``lock_timeout``."""
+    orig = getattr(exc, "orig", None)
+    return (str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY")
+            or getattr(orig, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE)
+
+
 def _finite(value):
     """``value`` with every non-finite float (NaN, ±inf) replaced by None, recursively."""
     if isinstance(value, float):
@@ -129,15 +143,36 @@ class EngineOwner:
             raise StoreError(f"store {self.display_url}: read failed: {exc}") from exc
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """A write transaction: all or nothing; the write lock is taken at its start."""
+    def _write(self, *, isolation_level: str | None = None) -> Iterator[Connection]:
+        """A write transaction: all or nothing; the write lock is taken at its start. ``isolation_level`` (PostgreSQL
+        only; SQLite's write transactions are serialisable anyway) overrides the server's default."""
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(firewatch_write=True)
+                if isolation_level is not None and self.dialect == "postgresql":
+                    conn.execution_options(isolation_level=isolation_level)
                 with conn.begin():
                     yield conn
         except SQLAlchemyError as exc:
+            if is_lock_timeout(exc):
+                raise StoreBusy(self._busy_message()) from exc
             raise StoreError(f"store {self.display_url}: write failed (nothing was written): {exc}") from exc
+
+    def _busy_message(self) -> str:
+        """What a writer that gave up waiting for the lock tells the operator (English, then Korean)."""
+        if self.dialect == "sqlite":
+            timeout_ms = SQLITE_BUSY_TIMEOUT_MS
+            holder = (f"the process with a write transaction open on {sqlite_path(self.url)} (a stuck "
+                      "`firewatch ingest`/`watch`, or an sqlite3 shell)")
+        else:
+            timeout_ms = PG_LOCK_TIMEOUT_MS
+            holder = ("the stuck session: SELECT pid, state, query_start, query FROM pg_stat_activity WHERE pid IN "
+                      "(SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted), then "
+                      "pg_terminate_backend(pid)")
+        return (f"store {self.display_url}: another writer held the write lock for more than "
+                f"{timeout_ms / 1000:g} s, nothing was written; re-run to retry (frames already stored are "
+                f"skipped). If it repeats, find and stop {holder}. 다른 프로세스가 데이터베이스 쓰기 잠금을 "
+                "너무 오래 잡고 있어 아무것도 저장하지 않았습니다: 멈춘 프로세스를 찾아 종료한 뒤 다시 실행하세요.")
 
     def _insert(self, table: Table):
         """The dialect's INSERT construct (it has ``on_conflict_do_nothing`` / ``on_conflict_do_update``)."""

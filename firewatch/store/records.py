@@ -103,7 +103,7 @@ class RecordMethods(EngineOwner):
     def has_frame(self, content_sha256: str) -> bool:
         """True when a frame with this content hash was stored (accepted OR quarantined: each file once)."""
         with self._read() as conn:
-            return conn.scalar(select(frames.c.frame_id).where(frames.c.content_sha256 == content_sha256)) is not None
+            return self._has_frame(conn, content_sha256)
 
     def record_quarantine(self, frame_meta: dict, reason: str) -> str:
         """Store a frame that could not be processed, with the reason; returns its frame_id.
@@ -111,12 +111,8 @@ class RecordMethods(EngineOwner):
         ``frame_meta`` needs ``content_sha256`` or ``path`` at least (a frame_id is derived when the reader could
         not produce one). Recording the same frame again updates the reason.
         """
-        if not reason:
-            raise StoreInputError(f"quarantine of {frame_meta.get('path')!r}: a reason is required")
-        row = frame_row(frame_meta, status="quarantined", reason=reason, hotspot_count=0, now=utc_now())
         with self._write() as conn:
-            conn.execute(self._upsert(frames, [row]), [row])
-        return row["frame_id"]
+            return self._record_quarantine(conn, frame_meta, reason)
 
     def apply_frame_result(self, frame_meta: dict, hotspots_: Sequence[Hotspot], fusion: "FusionResult",
                            alerts: Sequence[dict]) -> None:
@@ -125,33 +121,55 @@ class RecordMethods(EngineOwner):
         endpoint, and — when fusion merged incidents — the merged incidents' earlier hotspots re-pointed to the
         surviving one. Either all of it is written or none of it. An alert whose ``transition_key`` is already stored is
         skipped (an alert never repeats for the same transition)."""
+        with self._write() as conn:
+            self._apply_frame_result(conn, frame_meta, hotspots_, fusion, alerts)
+
+    def apply_transitions(self, incidents_: Sequence[Incident], transitions: Sequence["Transition"],
+                          history: Sequence[dict], alerts: Sequence[dict]) -> None:
+        """Write the result of a time tick (:func:`detection.incidents.advance_time`) in ONE transaction: changed
+        incidents, history rows, outbox alerts. Every transition must concern one of ``incidents_``."""
+        with self._write() as conn:
+            self._apply_transitions(conn, incidents_, transitions, history, alerts)
+
+    # --- the statements behind the public methods, on the caller's connection: the public methods run each in its
+    # own transaction, firewatch.store.fusion.FusionTransaction runs several in one serialised transaction.
+
+    @staticmethod
+    def _has_frame(conn: Connection, content_sha256: str) -> bool:
+        return conn.scalar(select(frames.c.frame_id).where(frames.c.content_sha256 == content_sha256)) is not None
+
+    def _record_quarantine(self, conn: Connection, frame_meta: dict, reason: str) -> str:
+        if not reason:
+            raise StoreInputError(f"quarantine of {frame_meta.get('path')!r}: a reason is required")
+        row = frame_row(frame_meta, status="quarantined", reason=reason, hotspot_count=0, now=utc_now())
+        conn.execute(self._upsert(frames, [row]), [row])
+        return row["frame_id"]
+
+    def _apply_frame_result(self, conn: Connection, frame_meta: dict, hotspots_: Sequence[Hotspot],
+                            fusion: "FusionResult", alerts: Sequence[dict]) -> None:
         now = utc_now()
         row = frame_row(frame_meta, status="accepted", reason=None, hotspot_count=len(hotspots_), now=now)
         stray = [h.hotspot_id for h in hotspots_ if h.frame_id != row["frame_id"]]
         if stray:
             raise StoreInputError(f"frame {row['frame_id']}: hotspots {stray[:5]} belong to another frame; "
                                   "store each frame's hotspots with that frame")
-        with self._write() as conn:
-            conn.execute(self._upsert(frames, [row]), [row])
-            self._write_fusion(conn, fusion.incidents, fusion.history, alerts, now)
-            for merged, kept in fusion.merges.items():  # one fire seen as several incidents: re-point its hotspots
-                conn.execute(update(hotspots).where(hotspots.c.incident_id == merged).values(incident_id=kept))
-            if hotspots_:
-                rows = [hotspot_row(h, fusion.assignments.get(h.hotspot_id)) for h in hotspots_]
-                conn.execute(self._upsert(hotspots, rows), rows)
+        conn.execute(self._upsert(frames, [row]), [row])
+        self._write_fusion(conn, fusion.incidents, fusion.history, alerts, now)
+        for merged, kept in fusion.merges.items():  # one fire seen as several incidents: re-point its hotspots
+            conn.execute(update(hotspots).where(hotspots.c.incident_id == merged).values(incident_id=kept))
+        if hotspots_:
+            rows = [hotspot_row(h, fusion.assignments.get(h.hotspot_id)) for h in hotspots_]
+            conn.execute(self._upsert(hotspots, rows), rows)
 
-    def apply_transitions(self, incidents_: Sequence[Incident], transitions: Sequence["Transition"],
-                          history: Sequence[dict], alerts: Sequence[dict]) -> None:
-        """Write the result of a time tick (:func:`detection.incidents.advance_time`) in ONE transaction: changed
-        incidents, history rows, outbox alerts. Every transition must concern one of ``incidents_``."""
+    def _apply_transitions(self, conn: Connection, incidents_: Sequence[Incident],
+                           transitions: Sequence["Transition"], history: Sequence[dict],
+                           alerts: Sequence[dict]) -> None:
         known = {inc.incident_id for inc in incidents_}
         orphans = sorted({t.incident_id for t in transitions} - known)
         if orphans:
             raise StoreInputError(f"transitions for incidents {orphans} come without the incidents themselves; "
                                   "pass the incidents advance_time() returned")
-        now = utc_now()
-        with self._write() as conn:
-            self._write_fusion(conn, incidents_, history, alerts, now)
+        self._write_fusion(conn, incidents_, history, alerts, utc_now())
 
     def _write_fusion(self, conn: Connection, incidents_: Sequence[Incident], history: Sequence[dict],
                       alerts: Sequence[dict], now: datetime) -> None:
@@ -168,13 +186,17 @@ class RecordMethods(EngineOwner):
                        now: datetime | None = None) -> list[Incident]:
         """Incidents not closed, plus (with ``reignite_window_s``) those closed within that many seconds before
         ``now`` (default: the current time) so a new hotspot can re-open them. Oldest first."""
+        with self._read() as conn:
+            return self._open_incidents(conn, reignite_window_s=reignite_window_s, now=now)
+
+    @staticmethod
+    def _open_incidents(conn: Connection, *, reignite_window_s: float | None, now: datetime | None) -> list[Incident]:
         condition = incidents.c.state != "closed"
         if reignite_window_s is not None:
             since = parse_time(now or utc_now()) - timedelta(seconds=float(reignite_window_s))
             condition = or_(condition, and_(incidents.c.state == "closed", incidents.c.closed_at >= since))
         query = select(incidents.c.data).where(condition).order_by(incidents.c.first_seen, incidents.c.incident_id)
-        with self._read() as conn:
-            return [Incident.from_dict(data) for data in conn.scalars(query)]
+        return [Incident.from_dict(data) for data in conn.scalars(query)]
 
     def list_incidents(self, *, states: Iterable[str] | None = None, since: datetime | None = None,
                        limit: int | None = None) -> list[Incident]:
@@ -206,6 +228,12 @@ class RecordMethods(EngineOwner):
     def hotspots(self, *, incident_id: str | None = None, frame_id: str | None = None,
                  since: datetime | None = None, limit: int | None = None) -> list[Hotspot]:
         """Hotspots, newest first; filters by incident, frame and ``time >= since``."""
+        with self._read() as conn:
+            return self._hotspots(conn, incident_id=incident_id, frame_id=frame_id, since=since, limit=limit)
+
+    @staticmethod
+    def _hotspots(conn: Connection, *, incident_id: str | None, frame_id: str | None, since: datetime | None,
+                  limit: int | None) -> list[Hotspot]:
         query = select(hotspots.c.data)
         if incident_id is not None:
             query = query.where(hotspots.c.incident_id == incident_id)
@@ -214,8 +242,7 @@ class RecordMethods(EngineOwner):
         if since is not None:
             query = query.where(hotspots.c.time >= parse_time(since))
         query = query.order_by(hotspots.c.time.desc(), hotspots.c.hotspot_id).limit(limit)
-        with self._read() as conn:
-            return [Hotspot.from_dict(data) for data in conn.scalars(query)]
+        return [Hotspot.from_dict(data) for data in conn.scalars(query)]
 
     def frames(self, *, status: str | None = None, since: datetime | None = None, source_id: str | None = None,
                limit: int | None = None) -> list[dict]:
