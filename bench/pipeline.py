@@ -35,7 +35,7 @@ from firewatch.scenario import ScenarioConfig, generate_scenario
 from firewatch.store import Store
 from ingest.terrain import Terrain
 
-STAGES = ("read", "georef", "detect", "fuse", "store")
+STAGES = ("read", "georef", "detect", "lock", "fuse", "store")
 SCENARIO = ScenarioConfig(tower_count=0, drone_passes=1)
 
 

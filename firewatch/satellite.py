@@ -32,7 +32,7 @@ from detection.masks import StaticMasks
 from firewatch.config import FirewatchConfig
 from firewatch.model import Hotspot, Incident
 from firewatch.pipeline import file_sha256, load_masks
-from firewatch.store import Store
+from firewatch.store import FusionTransaction, Store
 from ingest.readers.firms import FirmsResult, read_firms
 
 __all__ = ["PassOutcome", "SatelliteReport", "fuse_apart", "ingest_firms"]
@@ -117,11 +117,14 @@ def ingest_firms(paths: Iterable[str | Path], config: FirewatchConfig, store: St
         on_start(len(work))
     for time, pass_id, path, file_sha, hotspots in work:
         sha = _pass_sha256(file_sha, pass_id)
-        # the same pass may come in two files (an archive and a near-real-time download overlap): once is enough
-        if store.has_frame(sha) or store.hotspots(frame_id=pass_id, limit=1):
-            outcome = PassOutcome(pass_id, path, time, "skipped")
-        else:
-            outcome = _ingest_pass(pass_id, path, time, sha, hotspots, config, store, fusion_config, masks)
+        # One serialised unit per pass, like a frame commit (Pipeline.commit): concurrent writers fuse against what
+        # the previous one stored, so a fire seen by a satellite and a drone at once still gets one incident.
+        with store.fusion_transaction() as unit:
+            # the same pass may come in two files (an archive and a near-real-time download overlap): once is enough
+            if unit.has_frame(sha) or unit.hotspots(frame_id=pass_id, limit=1):
+                outcome = PassOutcome(pass_id, path, time, "skipped")
+            else:
+                outcome = _ingest_pass(pass_id, path, time, sha, hotspots, config, unit, fusion_config, masks)
         report.passes.append(outcome)
         if on_pass is not None:
             on_pass(outcome)
@@ -129,10 +132,10 @@ def ingest_firms(paths: Iterable[str | Path], config: FirewatchConfig, store: St
 
 
 def _ingest_pass(pass_id: str, path: Path, time: datetime, sha: str, hotspots: list[Hotspot],
-                 config: FirewatchConfig, store: Store, fusion_config: FusionConfig,
+                 config: FirewatchConfig, unit: FusionTransaction, fusion_config: FusionConfig,
                  masks: StaticMasks | None) -> PassOutcome:
     _apply_masks(hotspots, masks)
-    open_incidents = store.open_incidents(reignite_window_s=fusion_config.reignite_window_s, now=time)
+    open_incidents = unit.open_incidents(reignite_window_s=fusion_config.reignite_window_s, now=time)
     fusion = fuse_apart(hotspots, open_incidents, config=fusion_config, now=time)
     by_id = {inc.incident_id: inc for inc in fusion.incidents}
     alerts = alerts_for_transitions(fusion.transitions, by_id, policy=config.alerts.policy,
@@ -143,7 +146,7 @@ def _ingest_pass(pass_id: str, path: Path, time: datetime, sha: str, hotspots: l
             "camera": None, "pose": None,
             "satellite": {"instrument": first.extra.get("instrument"), "platform": first.extra.get("satellite"),
                           "daynight": first.extra.get("daynight"), "version": first.extra.get("version")}}
-    store.apply_frame_result(meta, hotspots, fusion, alerts)
+    unit.apply_frame_result(meta, hotspots, fusion, alerts)
     return PassOutcome(pass_id, path, time, "accepted", hotspot_count=len(hotspots),
                        masked_count=sum(1 for h in hotspots if h.masked), transitions=list(fusion.transitions),
                        alert_count=len(alerts))
