@@ -28,6 +28,9 @@ from firewatch.model import Hotspot, frame_time, stable_id, utc_now
 
 #: Side of the tiles candidates are grouped by for background statistics (speed only; see _tile_groups).
 _TILE_PX = 64
+#: Fixed cost of one background region (summed-area table, window sizes, gathers) in pixels of region area it is
+#: worth: ~0.3 ms, measured on the dense bench frames (bench/pipeline.py: 18 tile regions 20.7 ms, one region 16.2).
+_REGION_SETUP_PX = 30_000
 #: Candidates count as dense (one pass drops those without any possible background) above 1 per this many pixels
 #: of their region: about where that pass costs less than carrying them through the per-candidate steps.
 _DENSE_CANDIDATES = 16
@@ -218,15 +221,16 @@ def _tile_groups(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], mar
 
     A region is a tile's candidates' bounding box grown by ``margin_px`` (the largest half-window), so scattered
     candidates (a few sun-heated rocks) cost a few (64 + 30)² px regions instead of full-frame passes; when the
-    tiles' regions would together cover more than one region around all candidates (a sunlit slope, a large fire),
-    that one region is used. Results do not depend on the grouping.
+    tiles' regions — each with its fixed setup cost, :data:`_REGION_SETUP_PX` — would cost more than one region
+    around all candidates (a sunlit slope, a large fire), that one region is used. Results do not depend on the
+    grouping.
     """
     if rows.size == 0:
         return []
     key = (rows // _TILE_PX).astype(np.int64) * (int(cols.max()) // _TILE_PX + 1) + cols // _TILE_PX
     tiles = np.count_nonzero(np.bincount(key))
     rs, cs = region_of_interest(rows, cols, shape, margin_px)
-    if tiles * (_TILE_PX + 2 * margin_px) ** 2 >= (rs.stop - rs.start) * (cs.stop - cs.start):
+    if tiles * ((_TILE_PX + 2 * margin_px) ** 2 + _REGION_SETUP_PX) >= (rs.stop - rs.start) * (cs.stop - cs.start):
         return [np.arange(rows.size)]
     order = np.argsort(key, kind="stable")
     return np.split(order, np.flatnonzero(np.diff(key[order])) + 1)
