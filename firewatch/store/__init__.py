@@ -55,6 +55,7 @@ class Store(FusionMethods, OutboxMethods):
 
     def __init__(self, url: str = DEFAULT_URL, *, create: bool = True, migrate: bool = True) -> None:
         self.url = parse_url(url)
+        self._upsert_statements = {}
         path = sqlite_path(self.url)
         if path is not None:
             if not create and not path.is_file():
