@@ -1,19 +1,29 @@
-"""Batch ingest on Dask: frames analysed on ``dask.distributed`` workers, committed in time order by the client.
+"""Batch ingest on Dask: frames analysed AND committed on ``dask.distributed`` workers, in acquisition-time order.
 
-:class:`firewatch.pipeline.FrameAnalyser` (read → georeference → detect) is stateless and picklable, so it runs on
-the workers; fusion and the store stay on the client, which commits results in the input (acquisition-time) order —
-buffering those that finish early — so incidents, hotspots and alerts are identical to the single-process run.
+The files are cut into chunks of ``frames_per_task`` consecutive frames; one task per chunk analyses its frames
+(read → georeference → detect, :class:`firewatch.pipeline.FrameAnalyser`) on any worker. One commit task at a time
+takes every chunk analysed since the previous commit and commits its frames in input order (fuse → alerts → store,
+:meth:`firewatch.pipeline.Pipeline.commit`, each frame in the store's serialised fusion unit), so hotspots,
+incidents and alerts are identical to the single-process run while the workers go on analysing. A local worker has
+two threads and one unit of the analysis resource: it analyses one chunk at a time and commits on its other thread
+at once. The client only hands out chunks and reports outcomes: committing on the client (hash, once-only check,
+fusion, store: ~8 ms per frame plus ~2 ms per Dask task) had made it the bottleneck — 2 workers ran only 1.27× as
+fast as 1 on this 2-core machine; with commits on the workers 2 local workers reach 1.6× (bench/pipeline.py).
 
-Each worker builds its analyser once per configuration (terrain and masks loaded once, kept in a per-process cache
-keyed by a digest of the configuration's JSON) instead of receiving the terrain with every task. Files already in
-the store are skipped by the client without being sent (same SHA-256 rule as :meth:`Pipeline.process`). A frame
-whose analysis fails — even after a worker crash and one retry — is quarantined with the reason and the batch goes
-on. At most ``in_flight_per_worker``
-frames per worker are queued at once, so a months-long archive does not become one giant task graph.
+Workers therefore open the store themselves: a SQLite file on a path they can see (the same machine, or a shared
+folder), or PostgreSQL; the frames must be on paths they can see too. Each worker builds its analyser and its store
+connection once per configuration (kept in a per-process cache keyed by a digest of the configuration's JSON and
+the store URL). A file already in the store (same SHA-256) is recognised by the worker before it is analysed and
+reported skipped, so re-running a batch is cheap. A frame whose analysis raises is quarantined with the reason; a
+chunk whose task fails even after a worker crash and one retry has its frames quarantined by the client; the batch
+goes on. At most ``tasks_in_flight_per_worker`` analysis tasks per worker are queued ahead of the reports, so a
+months-long archive does not become one giant task graph.
 
-Local: ``workers=N`` starts a ``LocalCluster`` of N processes with one thread each (the detector is numpy-bound and
-holds the GIL in its Python parts, so processes scale, threads do not). Remote: ``scheduler="tcp://host:8786"``
-joins an existing cluster whose workers run the same Firewatch version and see the same file paths.
+Local: ``workers=N`` starts a ``LocalCluster`` of N processes (the detector is numpy-bound and holds the GIL in its
+Python parts, so processes scale, threads do not). Remote: ``scheduler="tcp://host:8786"`` joins an existing
+cluster whose workers run the same Firewatch version and see the same file paths and store; start them with
+``dask worker tcp://host:8786 --nthreads 2 --resources firewatch_analysis=1`` for the same one-analysis-plus-commits
+layout (without the resource any thread runs either kind of task).
 """
 
 from __future__ import annotations
@@ -25,41 +35,99 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from distributed import Client, LocalCluster, as_completed
+import dask
+from distributed import Client, LocalCluster, wait
 
 from firewatch.config import FirewatchConfig
 from firewatch.errors import FirewatchError
 from firewatch.pipeline import FrameAnalyser, FrameAnalysis, FrameOutcome, Pipeline, file_sha256
+from firewatch.store import Store
+from firewatch.store.engine import parse_url, sqlite_path
+from ingest.readers.source import Source
 
 log = logging.getLogger(__name__)
 
-#: Frames queued per worker: 4 keeps every worker busy while the client commits (hash + fuse + store ≈ 10–20 ms
-#: per frame on the client, an analysis ≈ 60 ms on a worker: bench/pipeline.py) and bounds the client's buffer of
-#: out-of-order results to a few dozen small objects.
-DEFAULT_IN_FLIGHT_PER_WORKER = 4
+#: Consecutive frames per analysis task: a Dask task costs ~2 ms of client and scheduler CPU (300 trivial tasks on
+#: a local cluster), a frame's analysis ~15 ms; measured on 60-frame batches (bench/pipeline.py), 8 frames per task
+#: gave 2 local workers 82 fps against 66 fps with 4 (and 50 with 1), the commits keeping up on their own thread.
+DEFAULT_FRAMES_PER_TASK = 8
+
+#: Analysis tasks queued per worker ahead of the reports: 2 keep every worker busy while the previous chunks are
+#: committed, and bound the frames held in memory to 2 × frames_per_task per worker.
+DEFAULT_TASKS_IN_FLIGHT_PER_WORKER = 2
 
 #: Seconds to wait for a remote scheduler: a reachable one answers in milliseconds; 20 s rides out a busy scheduler
 #: or a slow VPN without leaving an operator staring at a silent command.
 DEFAULT_CONNECT_TIMEOUT_S = 20.0
 
-#: Per-process cache of analysers (on workers): configuration digest, units, orthophoto folder → FrameAnalyser.
+#: Dask worker resource an analysis task holds: a local worker has 2 threads and 1 unit of it, so it analyses one
+#: chunk at a time on one core and commits on its other thread at once, instead of holding the (serial) commit of
+#: every later frame behind an analysis (~60 ms for 4 frames).
+ANALYSIS_RESOURCE = "firewatch_analysis"
+
+#: glibc's trim threshold for local worker processes. Dask sets 64 KiB so that idle workers give memory back; the
+#: analysis frees and re-allocates several MB of arrays per frame, and returning them to the system each time made
+#: every frame pay for fresh page faults (worker analysis 16.4 vs 17.8 ms per frame, bench/pipeline.py). 64 MiB
+#: still returns a worker's memory once a burst is over.
+WORKER_MALLOC_TRIM_THRESHOLD_B = 64 << 20
+
+#: Per-process cache on workers: (configuration digest, units, orthophoto folder) → FrameAnalyser, and
+#: (configuration digest, store URL) → Pipeline (its store connection).
 _ANALYSERS: dict[tuple[str, str, str | None], FrameAnalyser] = {}
+_PIPELINES: dict[tuple[str, str], Pipeline] = {}
 
 
 class BatchError(FirewatchError, RuntimeError):
-    """The Dask cluster could not be started or reached."""
+    """The Dask cluster could not be started or reached, or its workers cannot share the store."""
 
 
-def analyse_on_worker(path: str, content_sha256: str, config: FirewatchConfig, config_digest: str,
-                      units: str, ortho_dir: str | None = None) -> FrameAnalysis:
-    """Worker task: analyse one file with this process's cached :class:`FrameAnalyser` for the configuration
-    (``config_digest`` identifies it: the terrain is loaded on the first task of each configuration only)."""
+def analyse_chunk(paths: Sequence[str], store_url: str, config: FirewatchConfig, config_digest: str, units: str,
+                  ortho_dir: str | None = None) -> list[FrameAnalysis | None]:
+    """Worker task: analyse consecutive files with this process's cached analyser; ``None`` for a file the store
+    already holds (same SHA-256: skipped without analysis). Never raises for one bad frame: it is quarantined."""
     key = (config_digest, units, ortho_dir)
     analyser = _ANALYSERS.get(key)
     if analyser is None:
-        analyser = FrameAnalyser(config, units=units, ortho_dir=ortho_dir)
-        _ANALYSERS[key] = analyser
-    return analyser.analyse(path, content_sha256=content_sha256)
+        analyser = _ANALYSERS[key] = FrameAnalyser(config, units=units, ortho_dir=ortho_dir)
+    store = _pipeline(store_url, config, config_digest).store
+    analyses: list[FrameAnalysis | None] = []
+    for path in paths:
+        try:
+            source = Source.open(path)
+        except FirewatchError:
+            analyses.append(analyser.analyse(path))  # quarantined there, with the reason
+            continue
+        if store.has_frame(source.sha256):
+            analyses.append(None)
+            continue
+        try:
+            analyses.append(analyser.analyse(path, source=source))
+        except Exception as exc:  # noqa: BLE001 - a bug on one frame quarantines that frame, not the batch
+            log.exception("analysis of %s failed", path)
+            analyses.append(FrameAnalysis(Path(path), source.sha256,
+                                          reason=f"analysis failed on its Dask worker: {type(exc).__name__}: {exc}"))
+    return analyses
+
+
+def commit_chunk(chunks: Sequence[Sequence[FrameAnalysis | None]], paths: Sequence[str], store_url: str,
+                 config: FirewatchConfig, config_digest: str) -> list[FrameOutcome]:
+    """Worker task: commit consecutive chunks' analyses in order (``None``: already stored, skipped); ``paths``
+    are their files, flattened."""
+    pipeline = _pipeline(store_url, config, config_digest)
+    analyses = [analysis for chunk in chunks for analysis in chunk]
+    return [FrameOutcome(Path(path), "skipped") if analysis is None else pipeline.commit(analysis)
+            for analysis, path in zip(analyses, paths)]
+
+
+def _pipeline(store_url: str, config: FirewatchConfig, config_digest: str) -> Pipeline:
+    key = (config_digest, store_url)
+    pipeline = _PIPELINES.get(key)
+    if pipeline is None:
+        # The analyser of the commit side is never used for analysis: no terrain is needed to commit.
+        commit_config = config.model_copy(update={"terrain": config.terrain.model_copy(
+            update={"dem": None, "ground_elevation_m": None})})
+        pipeline = _PIPELINES[key] = Pipeline(commit_config, Store(store_url, create=False))
+    return pipeline
 
 
 @contextmanager
@@ -78,8 +146,12 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None,
         else:
             if workers < 1:
                 raise BatchError(f"--workers must be at least 1, got {workers}")
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}),
+                       "MALLOC_TRIM_THRESHOLD_": WORKER_MALLOC_TRIM_THRESHOLD_B}
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=2, processes=True,
+                                       resources={ANALYSIS_RESOURCE: 1}, dashboard_address=None,
+                                       silence_logs=logging.ERROR)
             client = Client(cluster)
     except (OSError, RuntimeError) as exc:  # connection refused / timed out; a worker process failed to start
         where = scheduler or f"a local cluster of {workers} worker(s)"
@@ -95,85 +167,104 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None,
 
 def analyse_distributed(pipeline: Pipeline, files: Sequence[Path], *, workers: int | None = None,
                         scheduler: str | None = None, client: Client | None = None,
-                        in_flight_per_worker: int = DEFAULT_IN_FLIGHT_PER_WORKER) -> Iterator[FrameOutcome]:
-    """Process ``files`` (already in acquisition-time order) on Dask; yield one outcome per file, in that order.
+                        frames_per_task: int = DEFAULT_FRAMES_PER_TASK,
+                        tasks_in_flight_per_worker: int = DEFAULT_TASKS_IN_FLIGHT_PER_WORKER
+                        ) -> Iterator[FrameOutcome]:
+    """Process ``files`` (already in acquisition-time order) on Dask into ``pipeline.store``; yield one outcome
+    per file, in that order.
 
     The cluster: a new local one (``workers``), a remote scheduler (``scheduler``), or an existing ``client``
-    (kept open; its workers keep their loaded terrain for the next batch). Analysis runs on the workers,
-    :meth:`Pipeline.commit` (fuse → alerts → store) on the caller, strictly in input order. A file whose task
-    raised (a bug, a worker killed) is quarantined with the error and the batch goes on.
+    (kept open; its workers keep their loaded terrain and store connections for the next batch). Raises
+    :class:`BatchError` when the store is one the workers cannot open (an in-memory SQLite database).
     """
     if client is not None:
-        yield from _run(pipeline, files, client, in_flight_per_worker)
+        yield from _run(pipeline, files, client, frames_per_task, tasks_in_flight_per_worker)
         return
     with dask_client(workers=workers, scheduler=scheduler) as own_client:
-        yield from _run(pipeline, files, own_client, in_flight_per_worker)
+        yield from _run(pipeline, files, own_client, frames_per_task, tasks_in_flight_per_worker)
 
 
-def _run(pipeline: Pipeline, files: Sequence[Path], client: Client,
-         in_flight_per_worker: int) -> Iterator[FrameOutcome]:
-    """Submit at most ``in_flight_per_worker`` tasks per worker, commit finished analyses in input order.
+def shared_store_url(store: Store) -> str:
+    """The store's URL as workers must use it: a SQLite file by its absolute path (workers may run in another
+    folder), the password included (workers log in too). :class:`BatchError` for an in-memory database."""
+    url = store.url
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        if path is None:
+            raise BatchError(f"store {store.display_url} is an in-memory database: Dask workers cannot reach it; "
+                             "use a SQLite file (--db sqlite:///PATH) or PostgreSQL")
+        url = url.set(database=str(path.resolve()))
+    return parse_url(url.render_as_string(hide_password=False)).render_as_string(hide_password=False)
 
-    Like :meth:`Pipeline.process`, a file already in the store (same SHA-256) is skipped without being analysed and
-    an unreadable one is quarantined; both are decided here, before submitting, so re-running a batch is cheap.
+
+def _run(pipeline: Pipeline, files: Sequence[Path], client: Client, frames_per_task: int,
+         tasks_in_flight_per_worker: int) -> Iterator[FrameOutcome]:
+    """Keep at most ``tasks_in_flight_per_worker`` analysis tasks per worker ahead of the reports; one commit task
+    at a time takes every chunk analysed since the previous one, in order; yield the outcomes in input order.
+
+    One commit in flight orders the commits without a chain of task dependencies, and lets commits grow when they
+    lag (a commit waits for a free worker thread, about half an analysis, then commits all that is ready).
+    A store error in a commit stops the batch (as it stops :meth:`Pipeline.process`); what was committed stays.
     """
     config = pipeline.config
     config_digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()
+    store_url = shared_store_url(pipeline.store)
     units = pipeline.analyser.units
-    ortho_dir = str(pipeline.analyser.ortho_dir) if pipeline.analyser.ortho_dir is not None else None
-    worker_count = max(len(client.scheduler_info().get("workers", {})), 1)
-    limit = max(worker_count * in_flight_per_worker, 1)
-    pending = as_completed()
-    ready: dict[int, FrameAnalysis | None] = {}  # None: already stored, skip
-    index_of: dict[str, int] = {}
+    ortho_dir = str(pipeline.analyser.ortho_dir.resolve()) if pipeline.analyser.ortho_dir is not None else None
+    step = max(int(frames_per_task), 1)
+    chunks = [[str(path) for path in files[start:start + step]] for start in range(0, len(files), step)]
+    workers = client.scheduler_info().get("workers", {})
+    worker_count = max(len(workers), 1)
+    limit = max(worker_count * tasks_in_flight_per_worker, 1)
+    # Workers that declare the analysis resource run one analysis at a time and keep their other thread for commits
+    # (dask_client's local cluster; `dask worker --nthreads 2 --resources analysis=1` elsewhere); on others any thread
+    # runs either.
+    constrained = any(ANALYSIS_RESOURCE in info.get("resources", {}) for info in workers.values())
+    resources = {ANALYSIS_RESOURCE: 1} if constrained else None
     batch = uuid.uuid4().hex[:12]  # task keys unique across batches sharing a client
-    submitted = 0
-
-    def submit_next() -> None:
-        nonlocal submitted
-        index, path = submitted, files[submitted]
-        submitted += 1
-        try:
-            sha = file_sha256(path)
-        except OSError as exc:
-            ready[index] = FrameAnalysis(path, None, reason=f"cannot read the file: {exc}")
-            return
-        if pipeline.store.has_frame(sha):
-            ready[index] = None
-            return
-        # retries=1: one more try on another worker after a transient failure (a worker lost under load); a frame
-        # that fails twice is quarantined.
-        future = client.submit(analyse_on_worker, str(path), sha, config, config_digest, units, ortho_dir, pure=False,
-                               retries=1, key=f"analyse-{batch}-{index}")
-        index_of[future.key] = index
-        pending.add(future)
-
-    next_commit = 0
-    while next_commit < len(files):
-        while submitted < len(files) and len(index_of) < limit:
-            submit_next()
-        while next_commit in ready:
-            analysis = ready.pop(next_commit)
-            yield FrameOutcome(files[next_commit], "skipped") if analysis is None else pipeline.commit(analysis)
-            next_commit += 1
-        if next_commit < len(files) and next_commit not in ready:
-            future = next(pending)  # the next frame to commit is in flight: wait for any task to finish
-            index = index_of.pop(future.key)
-            ready[index] = _result(future, files[index])
-            future.release()
+    analyses: dict[int, object] = {}  # chunk → analysis future, until it is handed to a commit
+    submitted = committed = 0  # chunks submitted for analysis / handed to a commit
+    commit = None  # the commit task in flight
+    while committed < len(chunks) or commit is not None:
+        while submitted < len(chunks) and submitted - committed < limit:
+            # retries=1: one more try on another worker after a transient failure (a worker lost under load)
+            analyses[submitted] = client.submit(analyse_chunk, chunks[submitted], store_url, config, config_digest,
+                                                units, ortho_dir, pure=False, retries=1, resources=resources,
+                                                key=f"analyse-{batch}-{submitted}")
+            submitted += 1
+        if commit is not None:
+            wait([commit])
+            outcomes = commit.result()  # a store error raises here and stops the batch
+            commit = None
+            yield from outcomes
+        if committed < submitted:
+            wait([analyses[committed]], return_when="FIRST_COMPLETED")
+        ready = []
+        while committed < submitted and analyses[committed].done():
+            analysed = analyses.pop(committed)
+            if analysed.status != "finished":  # failed even after a retry: its frames are quarantined
+                analysed = _quarantined(chunks[committed], analysed)
+            ready.append((analysed, chunks[committed]))
+            committed += 1
+        if ready:
+            commit = client.submit(commit_chunk, [a for a, _ in ready], [p for _, chunk in ready for p in chunk],
+                                   store_url, config, config_digest, pure=False, priority=1,
+                                   key=f"commit-{batch}-{committed}")
 
 
-def _result(future, path: Path) -> FrameAnalysis:
-    """The analysis of a finished task, or a quarantine when the task itself failed."""
+def _quarantined(paths: Sequence[str], future) -> list[FrameAnalysis]:
+    """Quarantine analyses for a chunk whose task failed (a bug, a worker killed twice), with the error."""
     try:
-        analysis = future.result()
-    except Exception as exc:  # noqa: BLE001 - any failure of one frame's task quarantines that frame only
-        log.warning("analysis of %s failed on its worker: %s", path, exc)
+        error = future.exception()
+    except Exception as exc:  # noqa: BLE001 - cancelled or lost: report what is known
+        error = exc
+    log.warning("analysis of %s failed on its worker: %s", ", ".join(paths), error)
+    out = []
+    for path in paths:
         try:
             sha = file_sha256(Path(path))  # so a re-run skips the frame instead of quarantining it again
         except OSError:
             sha = None
-        return FrameAnalysis(Path(path), sha, reason=f"analysis failed on its Dask worker: "
-                                                      f"{type(exc).__name__}: {exc}")
-    analysis.path = Path(path)
-    return analysis
+        out.append(FrameAnalysis(Path(path), sha, reason=f"analysis failed on its Dask worker: "
+                                                         f"{type(error).__name__}: {error}"))
+    return out

@@ -65,12 +65,14 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
         workers: Optional[int] = typer.Option(
             None, "--workers", min=1, metavar="N",
-            help="Analyse frames on a local Dask cluster of N processes (1 thread each); results are identical "
-                 "to the single-process run. 로컬 Dask 작업자 N개로 병렬 처리."),
+            help="Analyse and commit frames on a local Dask cluster of N processes; results are identical to the "
+                 "single-process run (commits stay in time order). 로컬 Dask 작업자 N개로 병렬 처리."),
         scheduler: Optional[str] = typer.Option(
             None, "--scheduler", metavar="tcp://HOST:PORT",
-            help="Analyse frames on an existing Dask cluster (workers must see the same file paths). "
-                 "기존 Dask 클러스터 주소."),
+            help="Analyse and commit frames on an existing Dask cluster: its workers must see the same file paths "
+                 "and the store (the same SQLite file, or PostgreSQL); start them with `dask worker tcp://HOST:PORT "
+                 "--nthreads 2 --resources firewatch_analysis=1`. 기존 Dask 클러스터 주소 (작업자가 같은 파일과 "
+                 "데이터베이스에 접근할 수 있어야 함)."),
         ortho: Optional[Path] = typer.Option(None, "--ortho", metavar="DIR", file_okay=False, help=ORTHO_HELP),
     ) -> None:
         from firewatch.pipeline import expand_inputs

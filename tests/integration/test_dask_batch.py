@@ -134,3 +134,19 @@ def test_cli_on_an_external_scheduler(small_scenario, external_scheduler, tmp_pa
                      "--no-progress", "--scheduler", external_scheduler)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert snapshot(db) == snapshot(single.store.url)
+
+
+def test_a_chunk_whose_task_failed_is_quarantined_with_the_error(small_scenario, tmp_path):
+    """A task that failed for good (here: it raised; in life a worker killed twice) quarantines its frames, each
+    with the error and its content hash, so the batch goes on and a re-run skips them."""
+    from firewatch.batch import _quarantined
+    from firewatch.pipeline import file_sha256
+
+    paths = [str(p) for p in sorted(small_scenario.frames_dir.rglob("*.tif"))[:2]] + [str(tmp_path / "gone.tif")]
+    with dask_client(workers=1) as client:
+        failed = client.submit(lambda: 1 / 0, pure=False)
+        failed.exception()  # wait for it
+        analyses = _quarantined(paths, failed)
+    assert [a.path for a in analyses] == [Path(p) for p in paths]
+    assert all("ZeroDivisionError" in a.reason for a in analyses)
+    assert [a.content_sha256 for a in analyses] == [file_sha256(Path(paths[0])), file_sha256(Path(paths[1])), None]
