@@ -42,7 +42,7 @@ from firewatch.config import FirewatchConfig
 from firewatch.errors import FirewatchError
 from firewatch.pipeline import FrameAnalyser, FrameAnalysis, FrameOutcome, Pipeline, file_sha256
 from firewatch.store import Store
-from firewatch.store.engine import parse_url, sqlite_path
+from firewatch.store.engine import sqlite_path
 from ingest.readers.source import Source
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ def shared_store_url(store: Store) -> str:
             raise BatchError(f"store {store.display_url} is an in-memory database: Dask workers cannot reach it; "
                              "use a SQLite file (--db sqlite:///PATH) or PostgreSQL")
         url = url.set(database=str(path.resolve()))
-    return parse_url(url.render_as_string(hide_password=False)).render_as_string(hide_password=False)
+    return url.render_as_string(hide_password=False)
 
 
 def _run(pipeline: Pipeline, files: Sequence[Path], client: Client, frames_per_task: int,

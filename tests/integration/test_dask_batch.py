@@ -150,3 +150,14 @@ def test_a_chunk_whose_task_failed_is_quarantined_with_the_error(small_scenario,
     assert [a.path for a in analyses] == [Path(p) for p in paths]
     assert all("ZeroDivisionError" in a.reason for a in analyses)
     assert [a.content_sha256 for a in analyses] == [file_sha256(Path(paths[0])), file_sha256(Path(paths[1])), None]
+
+
+def test_workers_get_an_absolute_sqlite_path_and_no_in_memory_store(tmp_path, monkeypatch):
+    from firewatch.batch import shared_store_url
+
+    monkeypatch.chdir(tmp_path)
+    store = Store("sqlite:///relative.db")
+    assert shared_store_url(store) == f"sqlite:///{tmp_path / 'relative.db'}"  # workers may run elsewhere
+    store.close()
+    with pytest.raises(BatchError, match="in-memory"):
+        shared_store_url(Store("sqlite://"))
