@@ -43,6 +43,7 @@ from firewatch.errors import FirewatchError
 from firewatch.pipeline import FrameAnalyser, FrameAnalysis, FrameOutcome, Pipeline, file_sha256
 from firewatch.store import Store
 from firewatch.store.engine import sqlite_path
+from ingest.errors import UnreadableFrame
 from ingest.readers.source import Source
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ DEFAULT_CONNECT_TIMEOUT_S = 20.0
 
 #: Dask worker resource an analysis task holds: a local worker has 2 threads and 1 unit of it, so it analyses one
 #: chunk at a time on one core and commits on its other thread at once, instead of holding the (serial) commit of
-#: every later frame behind an analysis (~60 ms for 4 frames).
+#: every later frame behind an analysis (~120 ms for 8 frames).
 ANALYSIS_RESOURCE = "firewatch_analysis"
 
 #: glibc's trim threshold for local worker processes. Dask sets 64 KiB so that idle workers give memory back; the
@@ -94,7 +95,7 @@ def analyse_chunk(paths: Sequence[str], store_url: str, config: FirewatchConfig,
     for path in paths:
         try:
             source = Source.open(path)
-        except FirewatchError:
+        except UnreadableFrame:
             analyses.append(analyser.analyse(path))  # quarantined there, with the reason
             continue
         if store.has_frame(source.sha256):
@@ -133,7 +134,8 @@ def _pipeline(store_url: str, config: FirewatchConfig, config_digest: str) -> Pi
 @contextmanager
 def dask_client(*, workers: int | None = None, scheduler: str | None = None,
                 connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> Iterator[Client]:
-    """A client on a new ``LocalCluster`` (``workers`` processes × 1 thread, no dashboard) or on ``scheduler``."""
+    """A client on a new ``LocalCluster`` (``workers`` processes × 2 threads, one analysis each at a time: see
+    :data:`ANALYSIS_RESOURCE`; no dashboard) or on ``scheduler``."""
     if (workers is None) == (scheduler is None):
         raise BatchError("give exactly one of workers=N (local cluster) or scheduler='tcp://HOST:PORT'")
     if not log.isEnabledFor(logging.DEBUG):

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real reference data folder and temporary stores."""
+"""Shared fixtures: the real reference data folder, the small scenario and the test PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -25,3 +25,36 @@ def small_scenario(tmp_path_factory):
     from firewatch.scenario import ScenarioConfig, generate_scenario
 
     return generate_scenario(tmp_path_factory.mktemp("small-scenario"), ScenarioConfig.small())
+
+
+#: A real PostgreSQL database for the store tests (.ci/run starts one from Debian's packages); unset: those skip.
+PG_URL = os.environ.get("FIREWATCH_TEST_PG_URL")
+NO_PG = "no PostgreSQL: set FIREWATCH_TEST_PG_URL=postgresql://user@host/db (.ci/run starts one from Debian's packages)"
+
+
+@pytest.fixture()
+def empty_postgresql() -> str:
+    """The test PostgreSQL database's URL with every Firewatch table dropped (each test starts from nothing);
+    skips the test with the reason when FIREWATCH_TEST_PG_URL is not set."""
+    if not PG_URL:
+        pytest.skip(NO_PG)
+    from sqlalchemy import create_engine, text
+
+    from firewatch.store.engine import parse_url
+    from firewatch.store.schema import metadata
+
+    engine = create_engine(parse_url(PG_URL))
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS schema_version"))
+    engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A fresh store's URL, once as a SQLite file and once as the emptied test PostgreSQL database (skipped with the
+    reason when FIREWATCH_TEST_PG_URL is not set): the store tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'firewatch.db'}"
+    return request.getfixturevalue("empty_postgresql")

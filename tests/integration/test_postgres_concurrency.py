@@ -22,19 +22,13 @@ from firewatch.commands.common import config_with_overrides
 from firewatch.pipeline import Pipeline
 from firewatch.store import Store
 from firewatch.store.engine import parse_url
-from firewatch.store.schema import metadata
 
 sys.path.insert(0, os.path.dirname(__file__))
 from concurrency_helpers import SLOW_FUSION_LAUNCHER, incident_summary
 
-PG_URL = os.environ.get("FIREWATCH_TEST_PG_URL")
 WRITERS = 4
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not PG_URL, reason="no PostgreSQL: set FIREWATCH_TEST_PG_URL=postgresql://user@host:port/db "
-                                          "(.ci/run starts one from Debian's postgresql package)"),
-]
+pytestmark = pytest.mark.slow  # and skipped with the reason without FIREWATCH_TEST_PG_URL (the empty_postgresql fixture)
 
 
 def ingest_command(files, dem, db) -> list[str]:
@@ -56,14 +50,9 @@ def table_counts(url: str) -> dict:
 
 
 @pytest.fixture()
-def empty_pg() -> str:
-    engine = create_engine(parse_url(PG_URL))
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS schema_version"))
-    engine.dispose()
-    Store(PG_URL).close()  # create the schema once, before the writers race
-    return PG_URL
+def empty_pg(empty_postgresql) -> str:
+    Store(empty_postgresql).close()  # create the schema once, before the writers race
+    return empty_postgresql
 
 
 def test_four_concurrent_writers_lose_and_duplicate_nothing(small_scenario, empty_pg, tmp_path):

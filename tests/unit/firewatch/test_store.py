@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from detection.incidents import FusionConfig, advance_time, fuse_hotspots, history_rows
 from firewatch.errors import StoreError, StoreInputError
 from firewatch.model import Hotspot
 from firewatch.store import LATEST_VERSION, Store
-from firewatch.store.engine import parse_url
 from firewatch.store.migrations import migrate
-from firewatch.store.schema import metadata
 
 T0 = datetime(2026, 4, 5, 3, 0, tzinfo=timezone.utc)
 CFG = FusionConfig()
@@ -59,17 +56,6 @@ def ingest(store: Store, frame_id: str, time: datetime, hotspots: list[Hotspot],
     return result
 
 
-PG_URL = os.environ.get("FIREWATCH_TEST_PG_URL")
-
-
-def empty_postgresql(url: str) -> str:
-    """Drop every Firewatch table of the test database so each test starts from nothing."""
-    engine = create_engine(parse_url(url))
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS schema_version"))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture
@@ -77,14 +63,10 @@ def db_path(tmp_path):
     return tmp_path / "firewatch.db"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, db_path) -> str:
-    """The same tests on a SQLite file and, when FIREWATCH_TEST_PG_URL names one, on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{db_path}"
-    if not PG_URL:
-        pytest.skip("set FIREWATCH_TEST_PG_URL=postgresql://user@host/db to run the store tests on PostgreSQL")
-    return empty_postgresql(PG_URL)
+@pytest.fixture
+def url(store_url) -> str:
+    """The tests run on a SQLite file and on PostgreSQL (conftest.store_url)."""
+    return store_url
 
 
 @pytest.fixture

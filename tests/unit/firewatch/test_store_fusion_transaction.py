@@ -6,25 +6,21 @@ threads, each with its own Store (own engine, own connections: as two processes 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from detection.incidents import FusionConfig, fuse_hotspots
 from firewatch.errors import StoreBusy, StoreError, StoreInputError
 from firewatch.model import Hotspot
 from firewatch.store import FUSION_LOCK_KEY, Store
 from firewatch.store import engine as store_engine
-from firewatch.store.engine import parse_url
-from firewatch.store.schema import metadata
 
 T0 = datetime(2026, 4, 5, 3, 0, tzinfo=UTC)
 CFG = FusionConfig()
-PG_URL = os.environ.get("FIREWATCH_TEST_PG_URL")
 #: How long the first unit keeps the lock in the blocking tests, s: long against a unit's own cost (a few ms)
 #: and against thread start-up, short for the test.
 HOLD_S = 0.4
@@ -51,26 +47,10 @@ def commit_frame(unit, frame_id: str, time_: datetime) -> None:
     unit.apply_frame_result(frame_meta(frame_id, time_), hotspots, fusion, [])
 
 
-NO_PG = "set FIREWATCH_TEST_PG_URL=postgresql://user@host/db to run the store tests on PostgreSQL"
-
-
-def empty_postgresql() -> str:
-    """The test PostgreSQL database with every Firewatch table dropped."""
-    engine = create_engine(parse_url(PG_URL))
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS schema_version"))
-    engine.dispose()
-    return PG_URL
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'firewatch.db'}"
-    if not PG_URL:
-        pytest.skip(NO_PG)
-    return empty_postgresql()
+@pytest.fixture
+def url(store_url) -> str:
+    """The tests run on a SQLite file and on PostgreSQL (conftest.store_url)."""
+    return store_url
 
 
 @pytest.fixture
@@ -175,9 +155,8 @@ def test_a_writer_waiting_longer_than_the_lock_timeout_gets_store_busy(stores, u
         late.close()
 
 
-@pytest.mark.skipif(not PG_URL, reason=NO_PG)
-def test_postgresql_lock_is_the_documented_advisory_key_and_ends_with_the_transaction():
-    url = empty_postgresql()
+def test_postgresql_lock_is_the_documented_advisory_key_and_ends_with_the_transaction(empty_postgresql):
+    url = empty_postgresql
     first, second = Store(url), Store(url)
     query = text("SELECT classid, objid, objsubid, granted FROM pg_locks WHERE locktype = 'advisory'")
     # Single-key form: the key's high 32 bits in classid, the low ones in objid, objsubid 1 (PostgreSQL docs, pg_locks)
