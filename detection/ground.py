@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import rasterio.features
@@ -51,7 +51,6 @@ class GroundGrid:
     pixel_area_m2: np.ndarray | None
     method: str
     uncertainty_m: float | None
-    _padded: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_frame(cls, frame: xr.Dataset) -> "GroundGrid | None":
@@ -127,8 +126,8 @@ class GroundGrid:
         whenever the traced outline is not a valid polygon, the quads themselves are unioned."""
         r0, r1 = int(rows.min()), int(rows.max())
         c0, c1 = int(cols.min()), int(cols.max())
-        lon_c = self._corners(self.lon, "lon", r0, r1, c0, c1)
-        lat_c = self._corners(self.lat, "lat", r0, r1, c0, c1)
+        lon_c = self._corners(self.lon, r0, r1, c0, c1)
+        lat_c = self._corners(self.lat, r0, r1, c0, c1)
         lr, lc = rows - r0, cols - c0
         quad_m2, turns = _quad_shapes(lon_c, lat_c)
         turns = turns[:, lr, lc]
@@ -249,17 +248,19 @@ class GroundGrid:
         area, _ = _GEOD.geometry_area_perimeter(shapely.geometry.shape(footprint))
         return abs(float(area))
 
-    def _corners(self, grid: np.ndarray, key: str, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
-        """Corner positions (rows r0..r1+1, cols c0..c1+1) of the pixels in the box, shape (r1−r0+2, c1−c0+2)."""
-        padded = self._padded.get(key)
-        if padded is None:
-            # 'odd' reflection: pad value = 2·edge − inner neighbour, i.e. linear extrapolation by one pixel.
-            padded = np.pad(grid, 1, mode="reflect", reflect_type="odd") if min(grid.shape) > 1 else \
-                np.pad(grid, 1, mode="edge")
-            self._padded[key] = padded
-        p = padded
-        return 0.25 * (p[r0:r1 + 2, c0:c1 + 2] + p[r0 + 1:r1 + 3, c0:c1 + 2]
-                       + p[r0:r1 + 2, c0 + 1:c1 + 3] + p[r0 + 1:r1 + 3, c0 + 1:c1 + 3])
+    @staticmethod
+    def _corners(grid: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """Corner positions (rows r0..r1+1, cols c0..c1+1) of the pixels in the box, shape (r1−r0+2, c1−c0+2): the
+        mean of the four surrounding pixel centres, from the box grown by one pixel; at the frame border the grid is
+        extended by 'odd' reflection (2·edge − inner neighbour: linear extrapolation by one pixel)."""
+        height, width = grid.shape
+        top, left = max(r0 - 1, 0), max(c0 - 1, 0)
+        window = grid[top:min(r1 + 2, height), left:min(c1 + 2, width)]
+        pad = ((int(r0 == 0), int(r1 == height - 1)), (int(c0 == 0), int(c1 == width - 1)))
+        p = np.pad(window, pad, mode="reflect", reflect_type="odd") if min(grid.shape) > 1 else \
+            np.pad(window, pad, mode="edge")
+        rows, cols = r1 - r0 + 2, c1 - c0 + 2
+        return 0.25 * (p[:rows, :cols] + p[1:rows + 1, :cols] + p[:rows, 1:cols + 1] + p[1:rows + 1, 1:cols + 1])
 
 
 #: The 8-neighbour directions (row, column steps) that visit each neighbour pair once.

@@ -59,7 +59,7 @@ def _quads_unioned(grid: GroundGrid, rows: np.ndarray, cols: np.ndarray):
     """The oracle: every pixel quad built and unioned by shapely's general (not coverage) union."""
     quads = []
     for r, c in zip(rows, cols):
-        corner = [grid._corners(g, key, r, r, c, c) for g, key in ((grid.lon, "lon"), (grid.lat, "lat"))]
+        corner = [grid._corners(g, r, r, c, c) for g in (grid.lon, grid.lat)]
         quads.append(shapely.Polygon([(corner[0][i, j], corner[1][i, j]) for i, j in ((0, 0), (0, 1), (1, 1), (1, 0))]))
     return shapely.union_all(quads)
 
