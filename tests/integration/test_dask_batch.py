@@ -161,3 +161,18 @@ def test_workers_get_an_absolute_sqlite_path_and_no_in_memory_store(tmp_path, mo
     store.close()
     with pytest.raises(BatchError, match="in-memory"):
         shared_store_url(Store("sqlite://"))
+
+
+@pytest.mark.slow
+def test_two_workers_commit_into_postgresql_as_one_process_would(small_scenario, empty_postgresql, tmp_path):
+    """The workers open the store themselves: on PostgreSQL (a real server, .ci/run) the result equals a
+    single-process run into SQLite."""
+    files = expand_inputs([small_scenario.frames_dir])
+    single = pipeline_for(f"sqlite:///{tmp_path / 'single.db'}", small_scenario.dem_path)
+    for path in files:
+        single.process(path)
+    on_dask = pipeline_for(empty_postgresql, small_scenario.dem_path)
+    with dask_client(workers=2) as client:
+        outcomes = list(analyse_distributed(on_dask, files, client=client, frames_per_task=2))
+    assert [o.status for o in outcomes] == ["accepted"] * len(files)
+    assert snapshot(on_dask.store.url.render_as_string(hide_password=False)) == snapshot(single.store.url)
