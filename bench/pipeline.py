@@ -159,9 +159,11 @@ def numpy_process_scaling(rounds: int = 4000) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="timed passes of the frames (default 3)")
-    parser.add_argument("--dask-passes", type=int, default=6, help="passes per timed Dask batch (default 6: 60 "
-                                                                   "frames); 2 batches per cluster size, the best "
-                                                                   "counts")
+    parser.add_argument("--dask-passes", type=int, default=15,
+                        help="passes per timed Dask batch (default 15: 150 frames, long against the filling and "
+                             "draining of the workers at a batch's start and end)")
+    parser.add_argument("--dask-batches", type=int, default=3,
+                        help="timed Dask batches per cluster size, the best counts (default 3)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask 1 → 2 worker speed-up")
     args = parser.parse_args()
 
@@ -170,7 +172,7 @@ def main() -> None:
     dem = folder / "dem.tif"
     workdir = Path(tempfile.mkdtemp(prefix="firewatch-bench-pipeline-"))
     try:
-        dask_passes = 0 if args.no_dask else 1 + 2 * args.dask_passes  # warm-up + 2 timed batches
+        dask_passes = 0 if args.no_dask else 1 + args.dask_batches * args.dask_passes  # warm-up + timed batches
         passes = write_passes(folder, files, 2 + args.rounds + 2 * dask_passes, workdir)
         config = config_with_overrides(None, db=f"sqlite:///{workdir / 'unused.db'}", dem=dem,
                                        ground_elevation_m=None)
@@ -207,7 +209,8 @@ def main() -> None:
             first, per = 2 + args.rounds, args.dask_passes
 
             def batches(start: int) -> tuple[list[Path], list[list[Path]]]:
-                runs = [sum(passes[start + 1 + k * per:start + 1 + (k + 1) * per], []) for k in range(2)]
+                runs = [sum(passes[start + 1 + k * per:start + 1 + (k + 1) * per], [])
+                        for k in range(args.dask_batches)]
                 return passes[start], runs
 
             one = dask_fps(config, terrain, *batches(first), workdir, 1)
