@@ -160,12 +160,11 @@ class FrameAnalyser:
         gc.collect()
         gc.freeze()
 
-    def analyse(self, path: str | Path, *, content_sha256: str | None = None,
-                source: Source | None = None) -> FrameAnalysis:
+    def analyse(self, path: str | Path, *, source: Source | None = None) -> FrameAnalysis:
         """Analyse one file. Never raises for bad input: a quarantine reason is returned instead.
 
-        ``source``: the file already opened (bytes read and hashed once by :meth:`Pipeline.process`);
-        ``content_sha256``: its hash when known from elsewhere (a batch client), kept as the frame's identity.
+        ``source``: the file already opened (its bytes read and hashed once, by :meth:`Pipeline.process` or a batch
+        worker, to skip files already stored).
         """
         path = Path(path)
         timings: dict[str, float] = {}
@@ -173,8 +172,8 @@ class FrameAnalyser:
         try:
             source = source or Source.open(path)
         except UnreadableFrame as exc:  # missing, unreadable or empty; an empty file is hashed so it is seen once
-            return FrameAnalysis(path, content_sha256 or _sha256_or_none(path), reason=str(exc))
-        sha = content_sha256 or source.sha256
+            return FrameAnalysis(path, _sha256_or_none(path), reason=str(exc))
+        sha = source.sha256
         try:
             frame = read_frame(source, units=self.units)
         except IngestError as exc:
