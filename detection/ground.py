@@ -197,7 +197,7 @@ class GroundGrid:
         index[rows - r0, cols - c0] = np.arange(n)
         pairs = []
         height, width = index.shape
-        for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):  # each 8-neighbour pair once
+        for dr, dc in _HALF_NEIGHBOURHOOD:  # each 8-neighbour pair once
             rr, cc = rows - r0 + dr, cols - c0 + dc
             inside = (rr >= 0) & (rr < height) & (cc >= 0) & (cc < width)
             other = np.full(n, -1, dtype=np.int64)
@@ -211,8 +211,7 @@ class GroundGrid:
         finite = np.isfinite(gap)
         if not finite.any():
             return keep
-        limit = np.fmax(GROUND_JUMP_FACTOR * float(np.median(gap[finite])),
-                        3.0 * np.fmax(size[pairs[:, 0]], size[pairs[:, 1]]))
+        limit = _jump_limit_m(gap[finite], size[pairs[:, 0]], size[pairs[:, 1]])
         joined = pairs[finite & (gap <= np.nan_to_num(limit, nan=np.inf))]
         graph = coo_matrix((np.ones(len(joined)), (joined[:, 0], joined[:, 1])), shape=(n, n))
         _, labels = connected_components(graph, directed=False)
@@ -279,20 +278,26 @@ def _no_ground_jump(rows: np.ndarray, cols: np.ndarray, x_m: np.ndarray, y_m: np
         image[rows - r0, cols - c0] = values
         images.append(image)
     height, width = shape
-    gaps, limits = [], []
+    gaps, sizes_a, sizes_b = [], [], []
     for dr, dc in _HALF_NEIGHBOURHOOD:
         ra, rb = slice(0, height - dr), slice(dr, height)
         ca = slice(max(0, -dc), width - max(0, dc))
         cb = slice(ca.start + dc, ca.stop + dc)
         x, y, size = ((image[ra, ca], image[rb, cb]) for image in images)
         gaps.append(np.hypot(x[0] - x[1], y[0] - y[1]).ravel())
-        limits.append((3.0 * np.fmax(size[0], size[1])).ravel())
-    gap, limit = np.concatenate(gaps), np.concatenate(limits)
+        sizes_a.append(size[0].ravel())
+        sizes_b.append(size[1].ravel())
+    gap, size_a, size_b = np.concatenate(gaps), np.concatenate(sizes_a), np.concatenate(sizes_b)
     pair = np.isfinite(gap)  # both pixels in the cluster
     if not pair.any():
         return True
-    limit = np.fmax(GROUND_JUMP_FACTOR * float(np.median(gap[pair])), limit[pair])
-    return bool(np.all(gap[pair] <= limit))
+    return bool(np.all(gap[pair] <= _jump_limit_m(gap[pair], size_a[pair], size_b[pair])))
+
+
+def _jump_limit_m(gaps_m: np.ndarray, size_a_m: np.ndarray, size_b_m: np.ndarray) -> np.ndarray:
+    """Largest ground gap (m) still joining each neighbour pair: GROUND_JUMP_FACTOR × the cluster's median gap
+    (``gaps_m``: the finite gaps of all its pairs), and at least 3 sizes of the larger pixel of the pair."""
+    return np.fmax(GROUND_JUMP_FACTOR * float(np.median(gaps_m)), 3.0 * np.fmax(size_a_m, size_b_m))
 
 
 def _metres_per_degree(lat_deg: np.ndarray) -> tuple[float, float]:

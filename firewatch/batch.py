@@ -40,7 +40,7 @@ from distributed import Client, LocalCluster, wait
 
 from firewatch.config import FirewatchConfig
 from firewatch.errors import FirewatchError
-from firewatch.pipeline import FrameAnalyser, FrameAnalysis, FrameOutcome, Pipeline, file_sha256
+from firewatch.pipeline import FrameAnalyser, FrameAnalysis, FrameOutcome, Pipeline, sha256_or_none
 from firewatch.store import Store
 from firewatch.store.engine import sqlite_path
 from ingest.errors import UnreadableFrame
@@ -265,12 +265,7 @@ def _quarantined(paths: Sequence[str], future) -> list[FrameAnalysis]:
     except Exception as exc:  # noqa: BLE001 - cancelled or lost: report what is known
         error = exc
     log.warning("analysis of %s failed on its worker: %s", ", ".join(paths), error)
-    out = []
-    for path in paths:
-        try:
-            sha = file_sha256(Path(path))  # so a re-run skips the frame instead of quarantining it again
-        except OSError:
-            sha = None
-        out.append(FrameAnalysis(Path(path), sha, reason=f"analysis failed on its Dask worker: "
-                                                         f"{type(error).__name__}: {error}"))
-    return out
+    # hashed so that a re-run skips the frames instead of quarantining them again
+    return [FrameAnalysis(Path(path), sha256_or_none(Path(path)),
+                          reason=f"analysis failed on its Dask worker: {type(error).__name__}: {error}")
+            for path in paths]

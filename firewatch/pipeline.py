@@ -88,7 +88,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sha256_or_none(path: Path) -> str | None:
+def sha256_or_none(path: Path) -> str | None:
+    """:func:`file_sha256`, or None when the file cannot be read (the identity of a frame being quarantined)."""
     try:
         return file_sha256(path)
     except OSError:
@@ -172,7 +173,7 @@ class FrameAnalyser:
         try:
             source = source or Source.open(path)
         except UnreadableFrame as exc:  # missing, unreadable or empty; an empty file is hashed so it is seen once
-            return FrameAnalysis(path, _sha256_or_none(path), reason=str(exc))
+            return FrameAnalysis(path, sha256_or_none(path), reason=str(exc))
         sha = source.sha256
         try:
             frame = read_frame(source, units=self.units)

@@ -50,18 +50,26 @@ ORTHO_HELP = ("Write an orthophoto (Cloud-Optimized GeoTIFF, kelvin) of every dr
               "the map shows the latest one. Costs a full-frame georeferencing per such frame. 정사영상 폴더.")
 
 
+# The options `ingest` and `watch` share (one definition, one help text).
+_DEM = typer.Option(None, "--dem", help=DEM_HELP, exists=True, dir_okay=False)
+_GROUND_ELEVATION = typer.Option(None, "--ground-elevation", metavar="M",
+                                 help="Flat ground at M metres AMSL instead of a DEM.")
+_DB = typer.Option(None, "--db", help=DB_HELP)
+_CONFIG = typer.Option(None, "--config", help=CONFIG_HELP)
+_UNITS = typer.Option("auto", "--units", help=UNITS_HELP)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``firewatch ingest`` and ``firewatch watch`` to the CLI."""
 
     @app.command("ingest", help=_INGEST_HELP)
     def ingest_command(
         inputs: list[Path] = typer.Argument(..., help="Frame files and/or folders.", exists=True),
-        dem: Optional[Path] = typer.Option(None, "--dem", help=DEM_HELP, exists=True, dir_okay=False),
-        ground_elevation_m: Optional[float] = typer.Option(None, "--ground-elevation", metavar="M",
-                                                           help="Flat ground at M metres AMSL instead of a DEM."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-        config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
-        units: str = typer.Option("auto", "--units", help=UNITS_HELP),
+        dem: Optional[Path] = _DEM,
+        ground_elevation_m: Optional[float] = _GROUND_ELEVATION,
+        db: Optional[str] = _DB,
+        config: Optional[Path] = _CONFIG,
+        units: str = _UNITS,
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
         workers: Optional[int] = typer.Option(
             None, "--workers", min=1, metavar="N",
@@ -112,12 +120,11 @@ def register(app: typer.Typer) -> None:
     @app.command("watch", help=_WATCH_HELP)
     def watch_command(
         folder: Path = typer.Argument(..., help="Folder to watch (created if missing).", file_okay=False),
-        dem: Optional[Path] = typer.Option(None, "--dem", help=DEM_HELP, exists=True, dir_okay=False),
-        ground_elevation_m: Optional[float] = typer.Option(None, "--ground-elevation", metavar="M",
-                                                           help="Flat ground at M metres AMSL instead of a DEM."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-        config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
-        units: str = typer.Option("auto", "--units", help=UNITS_HELP),
+        dem: Optional[Path] = _DEM,
+        ground_elevation_m: Optional[float] = _GROUND_ELEVATION,
+        db: Optional[str] = _DB,
+        config: Optional[Path] = _CONFIG,
+        units: str = _UNITS,
         poll_s: float = typer.Option(0.25, "--poll", min=0.01, help="Seconds between folder scans."),
         settle_s: float = typer.Option(0.5, "--settle", min=0.0,
                                        help="Seconds a file must stay unchanged before it is read."),
