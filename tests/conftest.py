@@ -20,6 +20,20 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def dji_decoder() -> str:
+    """The pure-Python DJI decoder's version; skips the test with the reason when it cannot run here (Python < 3.12
+    or the 'dji' extra not installed). CI sets FIREWATCH_REQUIRE_DJI=1 (.ci/run): there the same reason fails."""
+    from ingest.readers import dji_port
+
+    reason = dji_port.unavailable_reason()
+    if reason is not None:
+        if os.environ.get("FIREWATCH_REQUIRE_DJI") == "1":
+            pytest.fail(f"FIREWATCH_REQUIRE_DJI=1 but {reason}")
+        pytest.skip(reason)
+    return dji_port.port_version()
+
+
+@pytest.fixture(scope="session")
 def small_scenario(tmp_path_factory):
     """A tiny synthetic scenario (``ScenarioConfig.small()``: one fire, a drone and a tower), generated once."""
     from firewatch.scenario import ScenarioConfig, generate_scenario

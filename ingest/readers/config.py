@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 #: Environment variable naming the DJI Thermal SDK library (``libdirp.so`` on Linux, ``libdirp.dll`` on Windows).
@@ -18,9 +20,13 @@ class ReaderConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    #: Path of DJI's ``libdirp`` shared library. None: use the ``FIREWATCH_DJI_TSDK`` environment variable; when
-    #: neither is set, DJI R-JPEG temperatures are reported as undecodable (never guessed).
+    #: Path of DJI's ``libdirp`` shared library. None: use the ``FIREWATCH_DJI_TSDK`` environment variable.
     dji_tsdk_path: str | None = None
+    #: Which exact DJI R-JPEG decoder to use. ``auto``: DJI's SDK when a library is configured, else the pure-Python
+    #: port (``dji-thermal-cli``, the 'dji' extra). Both give the SDK's temperatures bit for bit
+    #: (../shared/data/thermal/dji_tsdk_reference/); ``port`` ignores a configured SDK, ``sdk`` refuses to run
+    #: without one. With no decoder available DJI temperatures are refused with instructions (never guessed).
+    dji_decoder: Literal["auto", "port", "sdk"] = "auto"
 
     #: A saturation plateau needs at least this many pixels sharing exactly the frame maximum. Real sensor noise
     #: (tens of mK NETD) makes exact ties at the hottest value vanishingly rare in float data, so a handful of them

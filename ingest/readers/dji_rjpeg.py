@@ -1,11 +1,13 @@
-"""DJI R-JPEG (APP3 ThermalData: H20T, H20N, M30T, M3T, M2EA, M4T, XT S ...): metadata always, temperatures only
-through the DJI Thermal SDK.
+"""DJI R-JPEG (APP3 ThermalData: H20T, H20N, M30T, M3T, M2EA, M4T, XT S ...): metadata always, temperatures exactly.
 
 Claims JPEGs whose EXIF Make is DJI and which carry APP3 thermal segments. Pose comes from XMP ``drone-dji`` (GPS,
 absolute altitude, gimbal angles), the laser range finder target goes to ``attrs["lrf"]``, intrinsics from the
 EXIF focal length and the model's pixel pitch (:mod:`ingest.readers.camera_models`). The raw counts are not
 temperatures: their scaling depends on model, firmware, gain mode and the calibration block, which only DJI's SDK
-applies correctly, so without it the reader raises :class:`UndecodableRadiometry` (never a guess).
+applies correctly. Two exact decoders (``ReaderConfig.dji_decoder``): DJI's own Thermal SDK when one is configured
+(:mod:`ingest.readers.dji_tsdk`), else the pure-Python port of it (:mod:`ingest.readers.dji_port`, bit for bit the
+SDK's output). With neither available the reader raises :class:`UndecodableRadiometry` saying how to get one (never a
+guess: the ``raw/64 − 273.15`` shortcut is wrong for many models).
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from __future__ import annotations
 import numpy as np
 
 from ingest.errors import UndecodableRadiometry, UnitsError
-from ingest.readers import dji_xmp
+from ingest.readers import dji_port, dji_xmp
 from ingest.readers.camera_models import camera_from_exif, lookup
 from ingest.readers.config import DJI_TSDK_ENV, ReaderConfig
 from ingest.readers.dji_tsdk import measure_celsius
 from ingest.readers.exif import read_exif, read_xmp_dji
 from ingest.readers.registry import Reader
 from ingest.readers.source import FrameMetadata, Radiometry, Source
+from ingest.readers.units import to_kelvin
 
 APP3 = 0xE3
+#: The SDK writes about −273 °C where it cannot measure a pixel (dji-thermal-cli README, "Pixels the SDK cannot give a
+#: temperature come out at its floor"); anything at or below −270 °C is that marker, not a temperature.
+_SDK_FLOOR_C = np.float32(-270.0)
 
 
 def claims(source: Source) -> bool:
@@ -61,20 +67,19 @@ def read_metadata(source: Source) -> FrameMetadata:
     return meta
 
 
-def undecodable_message(source: Source, model: str) -> str:
-    """The operator-facing explanation of how to get temperatures out of a DJI R-JPEG."""
+def undecodable_message(source: Source, model: str, why: str) -> str:
+    """The operator-facing explanation of how to get temperatures out of a DJI R-JPEG when no decoder works here."""
     name, stem = source.path.name, source.path.stem
     return (
-        f"{source.path}: DJI R-JPEG ({model or 'unknown model'}) temperatures can only be decoded exactly with the "
-        "DJI Thermal SDK, which is not configured here (the raw/64−273.15 shortcut is wrong for many models, so "
-        "Firewatch does not guess). Either (1) point Firewatch at the SDK: set the environment variable "
-        f"{DJI_TSDK_ENV}=/path/to/libdirp.so (DJI Thermal SDK, utility/bin/linux/release_x64/) or the reader "
-        "config dji_tsdk_path; or (2) convert the file first: `dji_irp -s "
-        f"{name} -a measure --measurefmt float32 -o {stem}.raw` (float32 °C, rows × cols) and save it as a "
-        "one-band radiometric TIFF in °C, or export R-JPEG → TIFF with DJI Thermal Analysis Tool 3, then read the "
-        "TIFF (units C). Pose, camera and laser target are still available via ingest.readers.read_metadata(). "
-        "/ DJI R-JPEG 온도는 DJI Thermal SDK로만 정확히 변환됩니다: FIREWATCH_DJI_TSDK에 libdirp.so 경로를 "
-        "지정하거나 dji_irp 또는 DJI Thermal Analysis Tool 3로 TIFF로 변환하십시오.")
+        f"{source.path}: DJI R-JPEG ({model or 'unknown model'}) temperatures cannot be decoded here: {why}. "
+        "Firewatch decodes them exactly with the pure-Python port of DJI's Thermal SDK (dji-thermal-cli, the 'dji' "
+        "extra, Python ≥ 3.12) or with DJI's own SDK (set FIREWATCH_DJI_TSDK=/path/to/libdirp.so, from "
+        "utility/bin/linux/release_x64/, or the reader config dji_tsdk_path). Or convert the file first: "
+        f"`firewatch convert {name} --out-dir DIR` on a machine that has a decoder, `dji_irp -s {name} -a measure "
+        f"--measurefmt float32 -o {stem}.raw`, or DJI Thermal Analysis Tool 3 → a °C TIFF, and read the TIFF. "
+        "Pose, camera and laser target are still available via ingest.readers.read_metadata(). "
+        "/ DJI R-JPEG 온도를 여기서 변환할 수 없습니다: Python 3.12 이상에서 'dji' 추가 패키지(dji-thermal-cli)를 "
+        "설치하거나 FIREWATCH_DJI_TSDK에 libdirp.so 경로를 지정하거나, TIFF로 변환하십시오.")
 
 
 def read_radiometry(source: Source, metadata: FrameMetadata, *, units: str = "auto", units_source: str = "requested",
@@ -82,17 +87,33 @@ def read_radiometry(source: Source, metadata: FrameMetadata, *, units: str = "au
     if units not in ("auto", "C"):
         raise UnitsError(f"{source.path}: DJI R-JPEG temperatures come from the DJI Thermal SDK in °C; unit "
                          f"{units!r} ({units_source}) does not apply: drop --units / the sidecar 'units'")
-    library = config.tsdk_path()
-    if not library:
-        raise UndecodableRadiometry(undecodable_message(source, metadata.attrs.get("model", "")))
-    celsius = measure_celsius(source.data, library, source.path)
-    kelvin = (celsius.astype(np.float64) + 273.15).astype(np.float32)
-    return Radiometry(kelvin, f"DJI Thermal SDK {library} (dirp_measure_ex, °C → K)")
+    model = metadata.attrs.get("model", "")
+    library = config.tsdk_path() if config.dji_decoder in ("auto", "sdk") else None
+    if config.dji_decoder == "sdk" and not library:
+        raise UndecodableRadiometry(undecodable_message(
+            source, model, "the reader configuration asks for DJI's SDK (dji_decoder = 'sdk') but no library is "
+            "set"))
+    if library:
+        celsius = measure_celsius(source.data, library, source.path)
+        decision = f"DJI Thermal SDK {library} (dirp_measure_ex, °C → K)"
+    else:
+        why = dji_port.unavailable_reason()
+        if why is not None:
+            raise UndecodableRadiometry(undecodable_message(source, model, why))
+        celsius, used = dji_port.measure_celsius(source.data, source.path)
+        metadata.attrs["dji_measurement"] = used
+        decision = (f"{used['decoder']} (pure-Python port of the DJI Thermal SDK, {used['plugin']} plugin, the "
+                    "file's own measurement parameters; dirp_measure_ex °C → K)")
+    # The SDK's floor (about −273 °C) marks pixels it cannot measure: unknown (NaN), not 0 K.
+    celsius = np.where(celsius > _SDK_FLOOR_C, celsius, np.float32(np.nan))
+    kelvin, _ = to_kelvin(celsius, units="C", integer_data=False, path=source.path, config=config,
+                          units_source="(the decoder's unit)")
+    return Radiometry(kelvin, decision, native_celsius=celsius)
 
 
 READER = Reader(
     name="dji_rjpeg",
-    description="DJI R-JPEG (APP3 ThermalData); temperatures via the DJI Thermal SDK only",
+    description="DJI R-JPEG (APP3 ThermalData); exact temperatures via DJI's Thermal SDK or its pure-Python port",
     claims=claims,
     read_metadata=read_metadata,
     read_radiometry=read_radiometry,

@@ -17,7 +17,7 @@ from ingest.readers.config import ReaderConfig
 from ingest.readers.registry import reader_for
 from ingest.readers.saturation import saturation_mask
 from ingest.readers.sidecar import Sidecar, find_sidecar, load_sidecar, sidecar_camera
-from ingest.readers.source import FrameMetadata, Source
+from ingest.readers.source import FrameMetadata, Radiometry, Source
 from ingest.readers.units import check_units_name
 
 #: Pose keys a complete :class:`Pose` needs (roll defaults to 0).
@@ -139,6 +139,14 @@ def read_frame(path: str | Path | Source, *, units: str = "auto", sidecar: str |
     Raises :class:`UnreadableFrame` (and its :class:`UndecodableRadiometry`), :class:`UnitsError`,
     :class:`MissingMetadata`, :class:`InvalidPose`, each naming the file.
     """
+    return read_frame_radiometry(path, units=units, sidecar=sidecar, source_kind=source_kind, config=config)[0]
+
+
+def read_frame_radiometry(path: str | Path | Source, *, units: str = "auto",
+                          sidecar: str | Path | None | bool = None, source_kind: str | None = None,
+                          config: ReaderConfig | None = None) -> tuple[xr.Dataset, Radiometry]:
+    """:func:`read_frame`, and the reader's :class:`Radiometry` it was built from (for exports that must write the
+    decoder's own values, e.g. a DJI frame's °C exactly as DJI's SDK gives them: ``radiometry.native_celsius``)."""
     config = config or ReaderConfig()
     check_units_name(units, str(path.path if isinstance(path, Source) else path))
     source, reader, meta, side, side_path = _load(path, sidecar)
@@ -167,7 +175,7 @@ def read_frame(path: str | Path | Source, *, units: str = "auto", sidecar: str |
                        path=str(source.path), attrs=attrs)
     if radiometry.crs is not None:
         frame = _georeference_in_plan(frame, radiometry.crs, radiometry.transform)
-    return frame
+    return frame, radiometry
 
 
 def _georeference_in_plan(frame: xr.Dataset, crs, transform) -> xr.Dataset:

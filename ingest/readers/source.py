@@ -74,7 +74,9 @@ class Radiometry:
     """Decoded temperatures: ``temperature_k`` float32 (rows, cols) in kelvin, NaN where unknown.
 
     ``saturated`` is None when the reader leaves saturation to the generic rules (stated ceiling, plateau).
-    ``crs`` / ``transform`` are set for GeoTIFFs (rasterio objects).
+    ``crs`` / ``transform`` are set for GeoTIFFs (rasterio objects). ``native_celsius`` is the decoder's own float32 °C
+    array when the format is measured in °C by a vendor decoder (DJI R-JPEG): exports in °C write it unchanged, so
+    they equal the vendor's output bit for bit (the kelvin array is rounded to float32 once, at ~3e-5 K steps).
     """
 
     temperature_k: np.ndarray
@@ -84,3 +86,4 @@ class Radiometry:
     saturation_k: float | None = None
     crs: object | None = None
     transform: object | None = None
+    native_celsius: np.ndarray | None = None

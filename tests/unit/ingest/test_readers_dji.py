@@ -1,4 +1,4 @@
-"""DJI R-JPEG: never guessed temperatures, a helpful error without the SDK, truncation, georeferencing inputs."""
+"""DJI R-JPEG: never guessed temperatures, helpful errors without a decoder, the SDK path, truncation, pose."""
 
 from __future__ import annotations
 
@@ -7,22 +7,35 @@ import ctypes.util
 import pytest
 
 from ingest.errors import UndecodableRadiometry, UnreadableFrame, UnitsError
-from ingest.readers import ReaderConfig, read_frame, read_metadata, read_pose_camera
+from ingest.readers import ReaderConfig, dji_port, read_frame, read_metadata, read_pose_camera
 from ingest.readers.config import DJI_TSDK_ENV
 
 pytestmark = pytest.mark.realdata
 
 
-def test_without_the_sdk_temperatures_are_undecodable_with_instructions(shared_data, monkeypatch):
+def test_without_any_decoder_temperatures_are_undecodable_with_instructions(shared_data, monkeypatch):
+    # Simulates a machine without the 'dji' extra (this test environment has it): the port reports itself missing.
     monkeypatch.delenv(DJI_TSDK_ENV, raising=False)
+    monkeypatch.setattr(dji_port, "port_version", lambda: None)
     with pytest.raises(UndecodableRadiometry) as info:
         read_frame(shared_data / "thermal" / "H20N_DJI_0006_R.JPG", sidecar=False)
     message = str(info.value)
-    assert "H20N_DJI_0006_R.JPG" in message
-    for hint in ("dji_irp", "-a measure", "--measurefmt float32", "Thermal Analysis Tool 3", "FIREWATCH_DJI_TSDK",
-                 "libdirp.so", "TIFF"):
+    assert "H20N_DJI_0006_R.JPG" in message and "not installed" in message
+    for hint in ("dji-thermal-cli", "firewatch[dji]", "Python ≥ 3.12", "FIREWATCH_DJI_TSDK", "libdirp.so",
+                 "firewatch convert", "TIFF"):
         assert hint in message
     assert isinstance(info.value, UnreadableFrame)  # callers quarantining unreadable frames catch it too
+
+
+def test_python_older_than_3_12_is_told_to_upgrade(monkeypatch):
+    monkeypatch.setattr(dji_port.sys, "version_info", (3, 11, 7))
+    assert "needs Python ≥ 3.12" in dji_port.unavailable_reason()
+
+
+def test_asking_for_the_sdk_without_one_is_refused(shared_data, monkeypatch):
+    monkeypatch.delenv(DJI_TSDK_ENV, raising=False)
+    with pytest.raises(UndecodableRadiometry, match="dji_decoder = 'sdk'"):
+        read_frame(shared_data / "thermal" / "DJI_H20T.jpg", sidecar=False, config=ReaderConfig(dji_decoder="sdk"))
 
 
 def test_sdk_path_that_does_not_load_names_the_path(shared_data, monkeypatch, tmp_path):
